@@ -1,0 +1,100 @@
+package matching
+
+// Reason is why an order was rejected, or why the engine canceled or expired
+// it. Every business outcome that is not plain success carries one. The
+// numeric value is stored in the journal and the Code is what clients see;
+// both are stable: never renumber or rename, only append.
+type Reason uint16
+
+// The reason table. One registry, so that the journal, the wire protocol and
+// the documentation cannot drift apart.
+const (
+	ReasonNone Reason = iota
+	RejUnknownSymbol
+	RejInvalidAccount
+	RejInvalidClientOrderID
+	RejInvalidSide
+	RejInvalidOrderType
+	RejInvalidTIF
+	RejTIFNotAllowed
+	RejInvalidQty
+	RejQtyExceedsMax
+	RejInvalidPrice
+	RejPriceOffTick
+	RejPriceOutOfLimits
+	RejInvalidStopPrice
+	RejNoReferenceQuote
+	RejDuplicateClientOrderID
+	RejTooManyOrders
+	RejUnknownOrder
+	RejOrderNotOpen
+	RejNotAmendable
+	RejAmendQtyIncrease
+	RejAmendNoChange
+	RejInvalidSTPMode
+	RejUnknownCommand
+	CxlNoLiquidity
+	CxlSelfMatch
+	ExpFOKNotFillable
+	ExpIOCRemainder
+	numReasons
+)
+
+var reasonCodes = [numReasons]struct{ code, text string }{
+	ReasonNone:                {"", ""},
+	RejUnknownSymbol:          {"UNKNOWN_SYMBOL", "no instrument with that code"},
+	RejInvalidAccount:         {"INVALID_ACCOUNT", "account missing or too long"},
+	RejInvalidClientOrderID:   {"INVALID_CLIENT_ORDER_ID", "client order id too long"},
+	RejInvalidSide:            {"INVALID_SIDE", "side must be buy or sell"},
+	RejInvalidOrderType:       {"INVALID_ORDER_TYPE", "unknown order type"},
+	RejInvalidTIF:             {"INVALID_TIF", "unknown time in force"},
+	RejTIFNotAllowed:          {"TIF_NOT_ALLOWED", "this order type does not accept that time in force"},
+	RejInvalidQty:             {"INVALID_QUANTITY", "quantity must be a positive whole number of shares"},
+	RejQtyExceedsMax:          {"QUANTITY_EXCEEDS_MAX", "quantity above the instrument's maximum order quantity"},
+	RejInvalidPrice:           {"INVALID_PRICE", "price missing, not positive, or given for an order type that takes none"},
+	RejPriceOffTick:           {"PRICE_OFF_TICK", "price is not a multiple of the tick size of its band"},
+	RejPriceOutOfLimits:       {"PRICE_OUT_OF_LIMITS", "price outside the daily price limits"},
+	RejInvalidStopPrice:       {"INVALID_STOP_PRICE", "stop price missing, off tick or outside the daily limits"},
+	RejNoReferenceQuote:       {"NO_REFERENCE_QUOTE", "no quote on the book to price this order type from"},
+	RejDuplicateClientOrderID: {"DUPLICATE_CLIENT_ORDER_ID", "client order id already used today by this account"},
+	RejTooManyOrders:          {"TOO_MANY_ORDERS", "daily order count limit for this account reached"},
+	RejUnknownOrder:           {"UNKNOWN_ORDER", "no such open order for this account"},
+	RejOrderNotOpen:           {"ORDER_NOT_OPEN", "order already filled, canceled or expired"},
+	RejNotAmendable:           {"ORDER_NOT_AMENDABLE", "untriggered stop orders cannot be amended; cancel and re-enter"},
+	RejAmendQtyIncrease:       {"AMEND_QTY_INCREASE", "an amend may not raise the quantity, nor lower it to or below the filled quantity"},
+	RejAmendNoChange:          {"AMEND_NO_CHANGE", "amend changes neither price nor quantity"},
+	RejInvalidSTPMode:         {"INVALID_STP_MODE", "unknown self-match prevention mode"},
+	RejUnknownCommand:         {"UNKNOWN_COMMAND", "unknown command kind"},
+	CxlNoLiquidity:            {"NO_LIQUIDITY", "market order remainder canceled: nothing left to trade within the price limits"},
+	CxlSelfMatch:              {"SELF_MATCH_PREVENTED", "would have traded with an order of the same account"},
+	ExpFOKNotFillable:         {"FOK_NOT_FILLABLE", "fill-or-kill order could not be filled in full"},
+	ExpIOCRemainder:           {"IOC_REMAINDER", "immediate-or-cancel remainder expired"},
+}
+
+// Code returns the stable client-facing code, e.g. "PRICE_OFF_TICK".
+func (r Reason) Code() string {
+	if int(r) < len(reasonCodes) {
+		return reasonCodes[r].code
+	}
+	return "UNKNOWN_REASON"
+}
+
+// Text returns a short human explanation.
+func (r Reason) Text() string {
+	if int(r) < len(reasonCodes) {
+		return reasonCodes[r].text
+	}
+	return "unknown reason"
+}
+
+func (r Reason) String() string { return r.Code() }
+
+// Reasons returns every registered reason except ReasonNone, in numeric order.
+// The api package's error table is checked against it.
+func Reasons() []Reason {
+	out := make([]Reason, 0, numReasons-1)
+	for r := Reason(1); r < numReasons; r++ {
+		out = append(out, r)
+	}
+	return out
+}

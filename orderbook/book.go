@@ -1,0 +1,279 @@
+package orderbook
+
+import (
+	"github.com/mts-krx/mts/internal/invariants"
+	"github.com/tidwall/btree"
+)
+
+// Order is one resting order. ID, Side, Price and Qty are owned by the book and
+// must not be written by the caller; Data is the caller's payload (the engine
+// keeps account, client order id and fill totals there) and is free to change.
+type Order[T any] struct {
+	ID    OrderID
+	Side  Side
+	Price Price
+	Qty   Qty // leaves quantity: what is still on the book
+	Data  T
+
+	prev, next *Order[T]
+	lvl        *level[T]
+}
+
+// Next returns the order behind o in time priority at the same price, or nil.
+func (o *Order[T]) Next() *Order[T] { return o.next }
+
+type level[T any] struct {
+	price      Price
+	qty        Qty
+	count      int
+	head, tail *Order[T]
+}
+
+func (l *level[T]) view() Level { return Level{Price: l.price, Qty: l.qty, Count: l.count} }
+
+// bookSide is one side's levels, best first, with the best level cached.
+type bookSide[T any] struct {
+	levels btree.Map[Price, *level[T]]
+	best   *level[T]
+	sign   Price // +1 for asks, -1 for bids: key = sign*price ascends best-first
+}
+
+func (s *bookSide[T]) key(p Price) Price { return s.sign * p }
+
+// Book is one instrument's order book. See the package documentation for the
+// ownership rules.
+type Book[T any] struct {
+	bids, asks bookSide[T]
+	index      map[OrderID]*Order[T]
+
+	freeOrders *Order[T] // singly linked through next
+	freeLevels []*level[T]
+}
+
+// New returns an empty book.
+func New[T any]() *Book[T] {
+	b := &Book[T]{index: make(map[OrderID]*Order[T])}
+	b.bids.sign = -1
+	b.asks.sign = 1
+	return b
+}
+
+func (b *Book[T]) side(s Side) *bookSide[T] {
+	if s == Buy {
+		return &b.bids
+	}
+	return &b.asks
+}
+
+// Len returns the number of orders on the book.
+func (b *Book[T]) Len() int { return len(b.index) }
+
+// Get returns the order with the given id, or nil.
+func (b *Book[T]) Get(id OrderID) *Order[T] { return b.index[id] }
+
+// Add appends an order at the back of its price level and returns it. It panics
+// on a duplicate id, an invalid side or a non-positive quantity: those are
+// engine bugs, not user errors, and the engine validates before calling.
+func (b *Book[T]) Add(id OrderID, side Side, price Price, qty Qty, data T) *Order[T] {
+	if qty <= 0 || !side.Valid() {
+		panic("orderbook: Add with invalid side or quantity")
+	}
+	if _, dup := b.index[id]; dup {
+		panic("orderbook: Add with duplicate order id")
+	}
+	o := b.newOrder()
+	o.ID, o.Side, o.Price, o.Qty, o.Data = id, side, price, qty, data
+	l := b.levelFor(side, price)
+	l.push(o)
+	b.index[id] = o
+	b.check()
+	return o
+}
+
+// Remove takes an order off the book (a cancel, or the last fill). The order is
+// recycled: the caller must not use o afterwards.
+func (b *Book[T]) Remove(o *Order[T]) {
+	l := o.lvl
+	if l == nil || b.index[o.ID] != o {
+		panic("orderbook: Remove of an order not on this book")
+	}
+	l.unlink(o)
+	delete(b.index, o.ID)
+	if l.count == 0 {
+		b.dropLevel(o.Side, l)
+	}
+	b.releaseOrder(o)
+	b.check()
+}
+
+// Reduce lowers an order's quantity by qty, keeping its time priority (a
+// partial cancel or a partial fill). When the quantity reaches zero the order
+// is removed and recycled. It reports whether the order is still on the book.
+func (b *Book[T]) Reduce(o *Order[T], qty Qty) bool {
+	if qty <= 0 || qty > o.Qty || o.lvl == nil {
+		panic("orderbook: Reduce by a quantity outside (0, order qty]")
+	}
+	if qty == o.Qty {
+		b.Remove(o)
+		return false
+	}
+	o.Qty -= qty
+	o.lvl.qty -= qty
+	b.check()
+	return true
+}
+
+// Head returns the first order in time priority at the best price of side, or
+// nil when that side is empty. Matching takes its makers from here.
+func (b *Book[T]) Head(side Side) *Order[T] {
+	if l := b.side(side).best; l != nil {
+		return l.head
+	}
+	return nil
+}
+
+// Best returns the best level of side.
+func (b *Book[T]) Best(side Side) (Level, bool) {
+	if l := b.side(side).best; l != nil {
+		return l.view(), true
+	}
+	return Level{}, false
+}
+
+// LevelAt returns the aggregated level at price on side; an absent level has
+// zero quantity and count.
+func (b *Book[T]) LevelAt(side Side, price Price) Level {
+	s := b.side(side)
+	if l, ok := s.levels.Get(s.key(price)); ok {
+		return l.view()
+	}
+	return Level{Price: price}
+}
+
+// Levels calls fn for each level of side, best first, until fn returns false.
+func (b *Book[T]) Levels(side Side, fn func(Level) bool) {
+	b.side(side).levels.Scan(func(_ Price, l *level[T]) bool { return fn(l.view()) })
+}
+
+// Orders calls fn for each order of side in priority order (price, then time)
+// until fn returns false. fn must not change the book.
+func (b *Book[T]) Orders(side Side, fn func(*Order[T]) bool) {
+	b.side(side).levels.Scan(func(_ Price, l *level[T]) bool {
+		for o := l.head; o != nil; o = o.next {
+			if !fn(o) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// Depth appends up to n levels of side, best first, to buf and returns it. A
+// caller that reuses buf gets its depth without allocating.
+func (b *Book[T]) Depth(side Side, n int, buf []Level) []Level {
+	if n <= 0 {
+		return buf
+	}
+	b.side(side).levels.Scan(func(_ Price, l *level[T]) bool {
+		buf = append(buf, l.view())
+		n--
+		return n > 0
+	})
+	return buf
+}
+
+// levelFor returns the level at price on side, creating it if needed.
+func (b *Book[T]) levelFor(side Side, price Price) *level[T] {
+	s := b.side(side)
+	if s.best != nil && s.best.price == price {
+		return s.best
+	}
+	k := s.key(price)
+	if l, ok := s.levels.Get(k); ok {
+		return l
+	}
+	l := b.newLevel(price)
+	s.levels.Set(k, l)
+	if s.best == nil || k < s.key(s.best.price) {
+		s.best = l
+	}
+	return l
+}
+
+func (b *Book[T]) dropLevel(side Side, l *level[T]) {
+	s := b.side(side)
+	s.levels.Delete(s.key(l.price))
+	if s.best == l {
+		s.best = nil
+		if _, nb, ok := s.levels.Min(); ok {
+			s.best = nb
+		}
+	}
+	b.freeLevels = append(b.freeLevels, l)
+}
+
+func (l *level[T]) push(o *Order[T]) {
+	o.lvl = l
+	o.prev = l.tail
+	o.next = nil
+	if l.tail != nil {
+		l.tail.next = o
+	} else {
+		l.head = o
+	}
+	l.tail = o
+	l.qty += o.Qty
+	l.count++
+}
+
+func (l *level[T]) unlink(o *Order[T]) {
+	if o.prev != nil {
+		o.prev.next = o.next
+	} else {
+		l.head = o.next
+	}
+	if o.next != nil {
+		o.next.prev = o.prev
+	} else {
+		l.tail = o.prev
+	}
+	l.qty -= o.Qty
+	l.count--
+	o.prev, o.next, o.lvl = nil, nil, nil
+}
+
+func (b *Book[T]) newOrder() *Order[T] {
+	if o := b.freeOrders; o != nil {
+		b.freeOrders = o.next
+		o.next = nil
+		return o
+	}
+	return new(Order[T])
+}
+
+func (b *Book[T]) releaseOrder(o *Order[T]) {
+	var zero Order[T]
+	*o = zero // drop references held in Data so the GC can reclaim them
+	o.next = b.freeOrders
+	b.freeOrders = o
+}
+
+func (b *Book[T]) newLevel(price Price) *level[T] {
+	n := len(b.freeLevels)
+	if n == 0 {
+		return &level[T]{price: price}
+	}
+	l := b.freeLevels[n-1]
+	b.freeLevels = b.freeLevels[:n-1]
+	*l = level[T]{price: price}
+	return l
+}
+
+// check runs the whole-book walk in invariants builds.
+func (b *Book[T]) check() {
+	if invariants.Enabled {
+		if err := b.Check(); err != nil {
+			panic(err)
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package orderbook
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrInvariant is wrapped by every error Check returns.
+var ErrInvariant = errors.New("orderbook: broken invariant")
+
+// Check walks the whole book and returns the first broken invariant, or nil.
+// It is O(orders) and meant for tests and invariants builds.
+func (b *Book[T]) Check() error {
+	seen := 0
+	for _, side := range [2]Side{Buy, Sell} {
+		n, err := b.checkSide(side)
+		if err != nil {
+			return err
+		}
+		seen += n
+	}
+	if seen != len(b.index) {
+		return fmt.Errorf("%w: %d orders on levels, %d in index", ErrInvariant, seen, len(b.index))
+	}
+	return nil
+}
+
+func (b *Book[T]) checkSide(side Side) (int, error) {
+	s := b.side(side)
+	var err error
+	seen, first := 0, true
+	var prev Price
+	s.levels.Scan(func(k Price, l *level[T]) bool {
+		if k != s.key(l.price) {
+			err = fmt.Errorf("%w: %v level %d filed under key %d", ErrInvariant, side, l.price, k)
+		} else if first && s.best != l {
+			err = fmt.Errorf("%w: %v best level cache is stale", ErrInvariant, side)
+		} else if !first && s.key(l.price) <= s.key(prev) {
+			err = fmt.Errorf("%w: %v levels out of order at %d", ErrInvariant, side, l.price)
+		} else {
+			var n int
+			n, err = b.checkLevel(side, l)
+			seen += n
+		}
+		first, prev = false, l.price
+		return err == nil
+	})
+	if err == nil && first && s.best != nil {
+		err = fmt.Errorf("%w: %v side empty but best level cached", ErrInvariant, side)
+	}
+	return seen, err
+}
+
+func (b *Book[T]) checkLevel(side Side, l *level[T]) (int, error) {
+	if l.count == 0 || l.head == nil {
+		return 0, fmt.Errorf("%w: %v empty level at %d", ErrInvariant, side, l.price)
+	}
+	var qty Qty
+	n := 0
+	var prev *Order[T]
+	for o := l.head; o != nil; o = o.next {
+		switch {
+		case o.prev != prev || o.lvl != l:
+			return n, fmt.Errorf("%w: order %d links broken", ErrInvariant, o.ID)
+		case o.Side != side || o.Price != l.price || o.Qty <= 0:
+			return n, fmt.Errorf("%w: order %d (%v %d x %d) on %v level %d", ErrInvariant, o.ID, o.Side, o.Price, o.Qty, side, l.price)
+		case b.index[o.ID] != o:
+			return n, fmt.Errorf("%w: order %d not in index", ErrInvariant, o.ID)
+		}
+		qty += o.Qty
+		n++
+		prev = o
+	}
+	if l.tail != prev || qty != l.qty || n != l.count {
+		return n, fmt.Errorf("%w: %v level %d says %d x %d orders, has %d x %d", ErrInvariant, side, l.price, l.qty, l.count, qty, n)
+	}
+	return n, nil
+}

@@ -1,0 +1,45 @@
+// Package orderbook is one instrument's limit order book: price levels, a FIFO
+// queue of orders at each level, and an index from order id to order.
+//
+// # Contract
+//
+// A Book is plain data with no goroutines, locks, clock or I/O. It is not safe
+// for concurrent use: exactly one goroutine (the engine loop) owns it. The book
+// does not decide anything about matching. It offers primitives — Add, Remove,
+// Reduce, Head, walks and depth — and the matching package composes them into
+// order types, conditions and self-match prevention. That keeps the book small
+// enough to check against a naive reference and lets call auctions (which rest
+// crossed orders on purpose) use the same book.
+//
+// Prices are integer KRW (Price), quantities integer shares (Qty). Both sides
+// are kept best-first: bids in descending price, asks in ascending price. Time
+// priority within a level is the order of Add; Reduce keeps an order's place,
+// and a price change is Remove followed by Add (a new place at the back).
+//
+// # Layout
+//
+//	Book
+//	 ├─ bids: btree.Map[-price] ─► level{price, qty, count} ─► order ⇄ order ⇄ order (FIFO)
+//	 ├─ asks: btree.Map[+price] ─► level ─► …
+//	 ├─ index: map[OrderID]*Order
+//	 └─ free lists of orders and levels
+//
+// Keys are negated for bids so that both trees ascend best-first and the best
+// level is always the minimum. The best level of each side is cached because
+// matching touches it on almost every command.
+//
+// # Memory
+//
+// Orders and levels are recycled through free lists: in steady state (as many
+// orders leave as arrive) Add, Remove, Reduce and matching allocate nothing.
+// A *Order handed out by the book is valid until the order leaves the book;
+// the caller must not keep it after Remove, or after a Reduce that empties it.
+//
+// # Invariants
+//
+// Check walks the whole book and reports the first broken invariant: sides
+// sorted best-first, no empty level, level totals and counts equal the sum of
+// their orders, every order reachable from the index and from its level. In
+// builds with -tags invariants every mutating method runs Check and panics on
+// failure.
+package orderbook
