@@ -1,19 +1,178 @@
 package matching
 
+import (
+	"fmt"
+	"slices"
+
+	"github.com/mts-krx/mts/orderbook"
+)
+
+// Risk is the pre-trade seam. The engine calls CheckOrder after an order has
+// passed validation and before it rests or matches; a non-zero Reason rejects
+// the order and nothing changes. price is the order's effective limit: its
+// own price, the best quote a best-limit or first-best order takes, or the
+// daily limit a market order may sweep to. Implementations run inside Apply,
+// so they must be deterministic and must not block.
+type Risk interface {
+	CheckOrder(c *Command, in *Instrument, price Price) Reason
+}
+
 // Config configures an Engine.
 type Config struct {
 	Instruments []Instrument
+	// Risk is the pre-trade check; nil accepts every valid order.
+	Risk Risk
+	// MaxOrdersPerAccountDay bounds the client-order-id table of one account
+	// for one trading day; orders beyond it are rejected with TOO_MANY_ORDERS.
+	// Zero means DefaultMaxOrdersPerAccountDay.
+	MaxOrdersPerAccountDay int
 }
 
-// Engine is the deterministic matching core (work in progress).
-type Engine struct{}
+// Limits on strings the engine keeps. They bound memory per order and the
+// journal record size; the gateway enforces the same limits with a clearer
+// message before a command ever reaches the engine.
+const (
+	MaxAccountLen                 = 32
+	MaxClientOrderIDLen           = 64
+	DefaultMaxOrdersPerAccountDay = 1_000_000
+)
 
-// NewEngine builds an engine over the given instruments.
-func NewEngine(cfg Config) (*Engine, error) { return &Engine{}, nil }
+// orderInfo is the engine's payload on each resting order: everything an
+// execution report needs that the book itself does not keep.
+type orderInfo struct {
+	account       string
+	clientOrderID string
+	typ           OrderType
+	tif           TIF
+	stp           STPMode
+	qty           Qty // order quantity: cumQty + leaves while the order is open
+	cumQty        Qty
+	cumValue      int64
+	stopPrice     Price
+}
 
-// Apply applies one command and returns its events; the slice is reused by the
-// next Apply.
-func (e *Engine) Apply(cmd *Command) []Event { return nil }
+type restingOrder = orderbook.Order[orderInfo]
 
-// StateHash returns a SHA-256 over the engine's canonical state.
-func (e *Engine) StateHash() [32]byte { return [32]byte{} }
+// symbolState is everything the engine keeps for one instrument.
+type symbolState struct {
+	inst         Instrument
+	lower, upper Price
+	last         Price // last trade price; the base price before the first trade
+	book         *orderbook.Book[orderInfo]
+	stops        stopBook
+}
+
+// orderRef is what a client order id points at.
+type orderRef struct {
+	id     OrderID
+	symbol string
+}
+
+// accountState is the engine's per-account memory for the trading day.
+type accountState struct {
+	clientOrderIDs map[string]orderRef
+	ordersToday    int
+}
+
+// Engine is the deterministic matching core. See the package documentation
+// for its contract. An Engine is not safe for concurrent use.
+type Engine struct {
+	maxOrdersPerDay int
+	risk            Risk
+	symbols         map[string]*symbolState
+	sorted          []*symbolState // by symbol: the canonical order for hashing
+	accounts        map[string]*accountState
+
+	seq         uint64
+	nextOrderID OrderID
+	nextTradeID uint64
+
+	cmd    *Command // the command being applied
+	events []Event  // reused by every Apply
+}
+
+// NewEngine builds an engine over the given instruments. It fails on invalid
+// or duplicate instruments.
+func NewEngine(cfg Config) (*Engine, error) {
+	e := &Engine{
+		maxOrdersPerDay: cfg.MaxOrdersPerAccountDay,
+		risk:            cfg.Risk,
+		symbols:         make(map[string]*symbolState, len(cfg.Instruments)),
+		accounts:        make(map[string]*accountState),
+		events:          make([]Event, 0, 64),
+	}
+	if e.maxOrdersPerDay <= 0 {
+		e.maxOrdersPerDay = DefaultMaxOrdersPerAccountDay
+	}
+	for _, in := range cfg.Instruments {
+		if err := in.Validate(); err != nil {
+			return nil, fmt.Errorf("matching: instrument %q: %w", in.Symbol, err)
+		}
+		if e.symbols[in.Symbol] != nil {
+			return nil, fmt.Errorf("matching: duplicate instrument %q", in.Symbol)
+		}
+		s := &symbolState{inst: in, last: in.BasePrice, book: orderbook.New[orderInfo]()}
+		s.lower, s.upper = in.Limits()
+		e.symbols[in.Symbol] = s
+		e.sorted = append(e.sorted, s)
+	}
+	slices.SortFunc(e.sorted, func(a, b *symbolState) int { return cmpString(a.inst.Symbol, b.inst.Symbol) })
+	return e, nil
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// Seq returns the sequence number of the last applied command.
+func (e *Engine) Seq() uint64 { return e.seq }
+
+// Instrument returns the reference data of a symbol.
+func (e *Engine) Instrument(symbol string) (Instrument, bool) {
+	if s := e.symbols[symbol]; s != nil {
+		return s.inst, true
+	}
+	return Instrument{}, false
+}
+
+// Apply applies one command and returns the events it produced, in order.
+// The returned slice and the strings in it stay valid only until the next
+// Apply: a caller that keeps events must copy them. cmd.Seq must be exactly
+// one more than the previous command's; anything else is a bug in the caller
+// and panics, because a gap would silently break replay.
+func (e *Engine) Apply(cmd *Command) []Event {
+	if cmd.Seq != e.seq+1 {
+		panic(fmt.Sprintf("matching: command seq %d after %d", cmd.Seq, e.seq))
+	}
+	e.seq = cmd.Seq
+	e.cmd = cmd
+	e.events = e.events[:0]
+	switch cmd.Kind {
+	case CmdPlace:
+		e.place(cmd)
+	case CmdAmend:
+		e.amend(cmd)
+	case CmdCancel:
+		e.cancel(cmd)
+	default:
+		e.reject(cmd, RejUnknownCommand)
+	}
+	e.cmd = nil
+	return e.events
+}
+
+// account returns the state of an account, creating it on first sight.
+func (e *Engine) account(name string) *accountState {
+	a := e.accounts[name]
+	if a == nil {
+		a = &accountState{clientOrderIDs: make(map[string]orderRef)}
+		e.accounts[name] = a
+	}
+	return a
+}

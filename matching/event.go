@@ -24,7 +24,7 @@ const (
 //	         Reason, Side, Type, TIF, Price, StopPrice, Qty, CumQty, LeavesQty,
 //	         CumValue, and on ExecTrade also LastPx, LastQty, Liquidity, TradeID.
 //	         ExecCanceled / ExecRestated also set LastQty to the quantity taken
-//	         off the order.
+//	         off the order; a duplicate-id rejection sets RefOrderID.
 //	EvTrade: Symbol, TradeID, LastPx, LastQty, Side (the taker's side),
 //	         OrderID and Account (taker), MakerOrderID and MakerAccount.
 //	EvBook:  Symbol, Side, Price (the level), Qty (its new total, 0 = gone),
@@ -64,6 +64,12 @@ type Event struct {
 
 	MakerOrderID OrderID
 	MakerAccount string
+
+	// RefOrderID is set on a DUPLICATE_CLIENT_ORDER_ID rejection: the order
+	// that already owns the client order id, so a retrying client learns
+	// what became of its first attempt. It is kept apart from OrderID so that
+	// nobody tracking orders by id mistakes the rejection for that order's.
+	RefOrderID OrderID
 
 	Count int32 // EvBook: orders at the level
 }

@@ -277,3 +277,6 @@ func (b *Book[T]) check() {
 		}
 	}
 }
+
+// LevelCount returns the number of price levels on side.
+func (b *Book[T]) LevelCount(side Side) int { return b.side(side).levels.Len() }

@@ -1,0 +1,151 @@
+package matching
+
+// target finds the open order an amend or cancel names, by order id or else by
+// the account's client order id. An order of another account is reported as
+// unknown, never as someone else's: an account learns nothing about orders it
+// does not own. The order is either on the book (o) or an untriggered stop
+// (so). ref is the order id the request resolved to, when it resolved to one
+// this account owns (it is echoed on rejections).
+func (e *Engine) target(c *Command) (s *symbolState, o *restingOrder, so *stopOrder, ref OrderID, r Reason) {
+	if r := validateIdentity(c); r != ReasonNone {
+		return nil, nil, nil, 0, r
+	}
+	if s = e.symbols[c.Symbol]; s == nil {
+		return nil, nil, nil, 0, RejUnknownSymbol
+	}
+	id, known := c.OrderID, false
+	if id == 0 {
+		a := e.accounts[c.Account]
+		if a == nil || c.OrigClientOrderID == "" {
+			return s, nil, nil, 0, RejUnknownOrder
+		}
+		rf, ok := a.clientOrderIDs[c.OrigClientOrderID]
+		if !ok || rf.symbol != s.inst.Symbol {
+			return s, nil, nil, 0, RejUnknownOrder
+		}
+		id, known = rf.id, true
+	}
+	if o = s.book.Get(id); o != nil && o.Data.account == c.Account {
+		return s, o, nil, id, ReasonNone
+	}
+	if so = s.stops.get(id); so != nil && so.info.account == c.Account {
+		return s, nil, so, id, ReasonNone
+	}
+	if known {
+		return s, nil, nil, id, RejOrderNotOpen
+	}
+	return s, nil, nil, 0, RejUnknownOrder
+}
+
+// rejectRequest refuses an amend or cancel. When the order is open the report
+// carries its current state (FIX's cancel-reject: the order lives on).
+func (e *Engine) rejectRequest(c *Command, s *symbolState, o *restingOrder, so *stopOrder, ref OrderID, r Reason) {
+	var ev *Event
+	switch {
+	case o != nil:
+		ev = e.execResting(s, o, ExecRejected)
+	case so != nil:
+		ev = e.exec(s, so.id, so.side, so.price, so.leaves, &so.info, ExecRejected, StatusNew)
+	default:
+		ev = e.reject(c, r)
+		if ref != 0 {
+			ev.OrderID = ref
+		}
+	}
+	ev.Reason = r
+}
+
+// amend changes an open order's price and/or lowers its quantity (정정).
+// Qty is the new total order quantity (FIX OrderQty), which must stay above
+// what has filled and may never go up. A lower quantity at the same price
+// keeps time priority; a new price loses it and the order re-enters, trading
+// first if it now crosses.
+func (e *Engine) amend(c *Command) {
+	s, o, so, ref, r := e.target(c)
+	if r == ReasonNone && so != nil {
+		r = RejNotAmendable
+	}
+	var price Price
+	var qty Qty
+	if r == ReasonNone {
+		price, qty, r = s.amendTo(c, o)
+	}
+	if r != ReasonNone {
+		e.rejectRequest(c, s, o, so, ref, r)
+		return
+	}
+	if price == o.Price {
+		e.amendQty(s, o, qty)
+		return
+	}
+	e.reprice(s, o, price, qty)
+	e.runStops(s)
+}
+
+// amendTo validates an amend against the live order and returns the order's
+// new price and quantity.
+func (s *symbolState) amendTo(c *Command, o *restingOrder) (Price, Qty, Reason) {
+	price, qty := c.Price, c.Qty
+	if price == 0 {
+		price = o.Price
+	} else if r := s.checkPrice(price); r != ReasonNone {
+		return 0, 0, r
+	}
+	if qty == 0 {
+		qty = o.Data.qty
+	}
+	switch {
+	case qty > o.Data.qty || qty <= o.Data.cumQty:
+		return 0, 0, RejAmendQtyIncrease
+	case price == o.Price && qty == o.Data.qty:
+		return 0, 0, RejAmendNoChange
+	}
+	return price, qty, ReasonNone
+}
+
+// amendQty lowers the quantity in place, keeping time priority.
+func (e *Engine) amendQty(s *symbolState, o *restingOrder, qty Qty) {
+	cut := o.Data.qty - qty
+	o.Data.qty = qty
+	e.exec(s, o.ID, o.Side, o.Price, o.Qty-cut, &o.Data, ExecReplaced, openStatus(&o.Data))
+	side, price := o.Side, o.Price
+	s.book.Reduce(o, cut)
+	e.level(s, side, price)
+}
+
+// reprice moves an order to a new price: it leaves its level, is reported as
+// replaced, and re-enters as a taker with the same id.
+func (e *Engine) reprice(s *symbolState, o *restingOrder, price Price, qty Qty) {
+	t := taker{id: o.ID, side: o.Side, price: price, limit: price, info: o.Data}
+	t.info.qty = qty
+	t.leaves = qty - t.info.cumQty
+	old := o.Price
+	s.book.Remove(o)
+	e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, ExecReplaced, openStatus(&t.info))
+	e.level(s, t.side, old)
+	e.execute(s, &t)
+}
+
+// cancel cancels all of an open order, or part of it (일부취소) when Qty is
+// below what is left; a partial cancel keeps time priority.
+func (e *Engine) cancel(c *Command) {
+	s, o, so, ref, r := e.target(c)
+	if r == ReasonNone && c.Qty < 0 {
+		r = RejInvalidQty
+	}
+	if r != ReasonNone {
+		e.rejectRequest(c, s, o, so, ref, r)
+		return
+	}
+	if so != nil {
+		e.cancelStop(s, so, c.Qty)
+		return
+	}
+	q := c.Qty
+	if q == 0 || q > o.Qty {
+		q = o.Qty
+	}
+	side, price := o.Side, o.Price
+	e.cancelResting(s, o, q, ReasonNone)
+	e.level(s, side, price)
+}

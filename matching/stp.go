@@ -1,0 +1,63 @@
+package matching
+
+// resolve maps STPDefault to the mode it stands for.
+func (m STPMode) resolve() STPMode {
+	if m == STPDefault {
+		return STPCancelIncoming
+	}
+	return m
+}
+
+// selfMatch applies the taker's self-match prevention mode to a resting order
+// m of the same account. Every prevented match is reported on the resting
+// order's stream (canceled or restated, reason SELF_MATCH_PREVENTED); the
+// taker's side is reported by the caller when it stops, or here when it is
+// decremented. It reports whether the taker must stop matching.
+func (e *Engine) selfMatch(s *symbolState, t *taker, m *restingOrder) (stop bool) {
+	switch t.info.stp.resolve() {
+	case STPCancelResting:
+		e.cancelResting(s, m, m.Qty, CxlSelfMatch)
+		return false
+	case STPCancelBoth:
+		e.cancelResting(s, m, m.Qty, CxlSelfMatch)
+		return true
+	case STPDecrement:
+		q := min(t.leaves, m.Qty)
+		e.cancelResting(s, m, q, CxlSelfMatch)
+		e.decrementTaker(s, t, q)
+		return false
+	}
+	return true // STPCancelIncoming
+}
+
+// decrementTaker takes q off the taker's order quantity without a trade. A
+// taker decremented to nothing is canceled; otherwise restated.
+func (e *Engine) decrementTaker(s *symbolState, t *taker, q Qty) {
+	t.info.qty -= q
+	t.leaves -= q
+	et, st := ExecRestated, openStatus(&t.info)
+	if t.leaves == 0 {
+		et, st = ExecCanceled, StatusCanceled
+	}
+	ev := e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, et, st)
+	ev.Reason, ev.LastQty = CxlSelfMatch, q
+}
+
+// cancelResting takes q off a resting order's quantity (all of it when q is
+// its whole remainder) and reports it: canceled on request or when nothing is
+// left, restated when self-match decrement left some. The order's quantity
+// goes down with it, so cumQty + leavesQty = qty keeps holding.
+func (e *Engine) cancelResting(s *symbolState, o *restingOrder, q Qty, r Reason) {
+	o.Data.qty -= q
+	leaves := o.Qty - q
+	et, st := ExecCanceled, openStatus(&o.Data)
+	switch {
+	case leaves == 0:
+		st = StatusCanceled
+	case r == CxlSelfMatch:
+		et = ExecRestated
+	}
+	ev := e.exec(s, o.ID, o.Side, o.Price, leaves, &o.Data, et, st)
+	ev.Reason, ev.LastQty = r, q
+	s.book.Reduce(o, q) // last: o is recycled if this empties it
+}
