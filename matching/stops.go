@@ -113,10 +113,11 @@ func (e *Engine) cancelStop(s *symbolState, so *stopOrder, q Qty) {
 		q = so.leaves
 	}
 	so.leaves -= q
-	so.info.qty -= q
-	st := StatusNew
-	if so.leaves == 0 {
-		st = StatusCanceled
+	st := StatusCanceled
+	if so.leaves > 0 {
+		so.info.qty -= q
+		st = StatusNew
+	} else {
 		s.stops.remove(so)
 	}
 	e.exec(s, so.id, so.side, so.price, so.leaves, &so.info, ExecCanceled, st).LastQty = q

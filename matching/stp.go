@@ -33,29 +33,30 @@ func (e *Engine) selfMatch(s *symbolState, t *taker, m *restingOrder) (stop bool
 // decrementTaker takes q off the taker's order quantity without a trade. A
 // taker decremented to nothing is canceled; otherwise restated.
 func (e *Engine) decrementTaker(s *symbolState, t *taker, q Qty) {
-	t.info.qty -= q
 	t.leaves -= q
-	et, st := ExecRestated, openStatus(&t.info)
-	if t.leaves == 0 {
-		et, st = ExecCanceled, StatusCanceled
+	et, st := ExecCanceled, StatusCanceled
+	if t.leaves > 0 {
+		t.info.qty -= q
+		et, st = ExecRestated, openStatus(&t.info)
 	}
 	ev := e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, et, st)
 	ev.Reason, ev.LastQty = CxlSelfMatch, q
 }
 
-// cancelResting takes q off a resting order's quantity (all of it when q is
-// its whole remainder) and reports it: canceled on request or when nothing is
-// left, restated when self-match decrement left some. The order's quantity
-// goes down with it, so cumQty + leavesQty = qty keeps holding.
+// cancelResting takes q off a resting order (all of it when q is its whole
+// remainder) and reports it: canceled on request or when nothing is left,
+// restated when self-match decrement left some. An order that stays open
+// has its quantity lowered too, so cumQty + leavesQty = qty keeps holding; a
+// finished one keeps the quantity it was entered with, as FIX reports it.
 func (e *Engine) cancelResting(s *symbolState, o *restingOrder, q Qty, r Reason) {
-	o.Data.qty -= q
 	leaves := o.Qty - q
-	et, st := ExecCanceled, openStatus(&o.Data)
-	switch {
-	case leaves == 0:
-		st = StatusCanceled
-	case r == CxlSelfMatch:
-		et = ExecRestated
+	et, st := ExecCanceled, StatusCanceled
+	if leaves > 0 {
+		o.Data.qty -= q
+		st = openStatus(&o.Data)
+		if r == CxlSelfMatch {
+			et = ExecRestated
+		}
 	}
 	ev := e.exec(s, o.ID, o.Side, o.Price, leaves, &o.Data, et, st)
 	ev.Reason, ev.LastQty = r, q

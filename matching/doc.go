@@ -1,0 +1,103 @@
+// Package matching is the deterministic heart of MTS: instruments and KRX
+// market rules, order types and conditions, and the Engine that applies
+// commands to order books and returns events.
+//
+// # Contract
+//
+// Engine.Apply(cmd) is a pure function of the engine's state and the command:
+// no clock (time arrives in Command.TS), no goroutines, no I/O, no floats, and
+// no decision taken by map iteration order. The same commands in the same
+// order always give the same events and the same StateHash. The journal,
+// recovery, `mts journal verify` and any hot standby rest on that. An Engine
+// belongs to one goroutine (the loop); nothing in it locks.
+//
+// Commands carry a dense sequence number stamped by their owner (the loop or
+// the replay tool). Apply returns the events in a slice it reuses: copy
+// what you keep.
+//
+// # Order entry (CmdPlace)
+//
+// Validation, in order, each failure a rejection (ExecRejected, status
+// rejected, no order id) that changes nothing: account (1–32 bytes), client
+// order id (≤ 64 bytes), known symbol, side, type, condition, STP mode, the
+// condition allowed for the type (first-best and stop-limit are day only),
+// quantity (> 0, ≤ the instrument's maximum), and prices: limit and
+// stop-limit orders need a price on the tick grid of its band (KRX 2023
+// table, or a flat 5 KRW for ETFs) within the daily limits, and a stop-limit
+// a stop price that passes the same checks; other types must carry no price.
+// Then: a client order id the account already used today is rejected with
+// DUPLICATE_CLIENT_ORDER_ID and RefOrderID naming the order that owns it (a
+// rejected order never claims its id); the per-account daily order cap; the
+// effective price; the risk check. An accepted order gets the next order id
+// and an ExecNew report.
+//
+// Effective prices: a market order may trade up to the upper daily limit
+// (buy) or down to the lower (sell) and never rests: what cannot execute is
+// canceled with NO_LIQUIDITY. A best-limit order (최유리지정가) takes the best
+// opposite price on arrival, a first-best order (최우선지정가) the best
+// same-side price; with no such quote they are rejected NO_REFERENCE_QUOTE.
+// From then on both behave as limit orders at that price.
+//
+// # Matching
+//
+// Continuous matching is price then time priority; every trade prints at the
+// resting order's price. A taker trades with the head of the best opposite
+// level while it crosses its limit. For each trade the engine emits, in
+// order: the public EvTrade, the maker's ExecTrade, the taker's ExecTrade.
+// When matching leaves a price level, one EvBook gives that level's new
+// total. A day order's remainder rests (EvBook for its level); an IOC or FOK
+// remainder expires (ExecExpired, IOC_REMAINDER). A FOK order first checks
+// that it can fill in full against other accounts' orders within its limit;
+// if not it expires with FOK_NOT_FILLABLE and nothing trades.
+//
+// # Self-match prevention
+//
+// When a taker meets a resting order of its own account, the taker's STP
+// mode decides (default: cancel incoming):
+//
+//	cancel_resting   the resting order is canceled; matching goes on
+//	cancel_incoming  the taker's remainder is canceled; matching stops
+//	cancel_both      both are canceled
+//	decrement        both quantities drop by the smaller one, no trade; an
+//	                 order left with nothing is canceled, else restated
+//
+// Each of these is reported with reason SELF_MATCH_PREVENTED, and the
+// quantity taken off in LastQty. A FOK order counts its own account's orders
+// as unfillable (under cancel_resting they are skipped instead).
+//
+// # Amend and cancel
+//
+// Both name the order by OrderID or by the client order id it was entered
+// with (OrigClientOrderID), and the symbol. An order that is not open, or not
+// the account's, is rejected UNKNOWN_ORDER (ORDER_NOT_OPEN when the client
+// order id is known but the order is done); an account never learns about
+// another's orders. An amend gives a new price and/or a new total quantity
+// (FIX OrderQty) that must be lower than the current one and above the
+// filled quantity; raising it is AMEND_QTY_INCREASE, changing nothing is
+// AMEND_NO_CHANGE. A lower quantity at the same price keeps time priority; a
+// new price is reported ExecReplaced and re-enters at the back of the new
+// level, trading first if it crosses. A cancel takes Qty shares off (0 or more
+// than is left: all); a partial cancel keeps time priority. Rejected amends
+// and cancels of open orders report the order's current state with the
+// reason. Untriggered stops can be canceled but not amended.
+//
+// # Stop-limit orders
+//
+// An accepted stop-limit waits off the book. After every command the engine
+// triggers, one at a time, each stop whose stop price the last trade price
+// has reached (buy: last ≥ stop; sell: last ≤ stop; before the first trade
+// the last price is the base price): buys lowest stop first, sells highest
+// first, ties and cross-side ties by arrival. A triggered stop is reported
+// ExecTriggered and enters as a limit order at its price, possibly trading
+// and triggering more.
+//
+// # Events
+//
+// See Event for the fields of each kind and Reason for the code table. Order
+// quantities obey cumQty + leavesQty = qty while an order is open: partial
+// cancels and self-match decrements that leave the order open lower qty. A
+// finished order's last report keeps the qty it had, with leavesQty 0.
+// On ExecCanceled, ExecExpired and ExecRestated, LastQty is the quantity the
+// report takes off the order (LastPx stays 0): that is what a partial cancel
+// canceled, or what an IOC, FOK or market remainder gave up.
+package matching
