@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/mts-krx/mts/internal/invariants"
 	"github.com/mts-krx/mts/orderbook"
 )
 
@@ -164,7 +165,28 @@ func (e *Engine) Apply(cmd *Command) []Event {
 		e.reject(cmd, RejUnknownCommand)
 	}
 	e.cmd = nil
+	if invariants.Enabled {
+		e.checkInvariants(cmd.Symbol)
+	}
 	return e.events
+}
+
+// checkInvariants panics if the symbol a command touched is left crossed or
+// its book is inconsistent. Only invariants builds call it: the book walk
+// costs more than the command.
+func (e *Engine) checkInvariants(symbol string) {
+	s := e.symbols[symbol]
+	if s == nil {
+		return
+	}
+	if err := s.book.Check(); err != nil {
+		panic(err)
+	}
+	bid, okb := s.book.Best(Buy)
+	ask, oka := s.book.Best(Sell)
+	if okb && oka && bid.Price >= ask.Price {
+		panic(fmt.Sprintf("matching: %s crossed after seq %d: bid %d >= ask %d", symbol, e.seq, bid.Price, ask.Price))
+	}
 }
 
 // account returns the state of an account, creating it on first sight.
