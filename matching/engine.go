@@ -15,7 +15,7 @@ import (
 // daily limit a market order may sweep to. Implementations run inside Apply,
 // so they must be deterministic and must not block.
 type Risk interface {
-	CheckOrder(c *Command, in *Instrument, price Price) Reason
+	CheckOrder(c Command, in Instrument, price Price) Reason
 }
 
 // Config configures an Engine.
@@ -69,6 +69,15 @@ type orderRef struct {
 	symbol string
 }
 
+// cmdStamp is what every event copies from the command being applied. The
+// engine keeps these values rather than the *Command so that a caller's
+// command never escapes to the heap through the engine.
+type cmdStamp struct {
+	seq  uint64
+	ts   int64
+	kind CommandKind
+}
+
 // accountState is the engine's per-account memory for the trading day.
 type accountState struct {
 	clientOrderIDs map[string]orderRef
@@ -88,7 +97,7 @@ type Engine struct {
 	nextOrderID OrderID
 	nextTradeID uint64
 
-	cmd    *Command // the command being applied
+	cur    cmdStamp // the command being applied
 	events []Event  // reused by every Apply
 }
 
@@ -152,7 +161,7 @@ func (e *Engine) Apply(cmd *Command) []Event {
 		panic(fmt.Sprintf("matching: command seq %d after %d", cmd.Seq, e.seq))
 	}
 	e.seq = cmd.Seq
-	e.cmd = cmd
+	e.cur = cmdStamp{seq: cmd.Seq, ts: cmd.TS, kind: cmd.Kind}
 	e.events = e.events[:0]
 	switch cmd.Kind {
 	case CmdPlace:
@@ -164,7 +173,6 @@ func (e *Engine) Apply(cmd *Command) []Event {
 	default:
 		e.reject(cmd, RejUnknownCommand)
 	}
-	e.cmd = nil
 	if invariants.Enabled {
 		e.checkInvariants(cmd.Symbol)
 	}

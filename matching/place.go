@@ -33,7 +33,7 @@ func (e *Engine) place(c *Command) {
 	}
 	price, limit, r := s.effectivePrices(c)
 	if r == ReasonNone && e.risk != nil {
-		r = e.risk.CheckOrder(c, &s.inst, limit)
+		r = e.risk.CheckOrder(*c, s.inst, limit)
 	}
 	if r != ReasonNone {
 		e.reject(c, r)

@@ -8,7 +8,7 @@ package matching
 // append to e.events.
 func (e *Engine) exec(s *symbolState, id OrderID, side Side, price Price, leaves Qty, in *orderInfo, et ExecType, st OrdStatus) *Event {
 	e.events = append(e.events, Event{
-		Kind: EvExec, Seq: e.cmd.Seq, TS: e.cmd.TS, Cmd: e.cmd.Kind,
+		Kind: EvExec, Seq: e.cur.seq, TS: e.cur.ts, Cmd: e.cur.kind,
 		Symbol: s.inst.Symbol, Account: in.account, OrderID: id, ClientOrderID: in.clientOrderID,
 		ExecType: et, Status: st, Side: side, Type: in.typ, TIF: in.tif,
 		Price: price, StopPrice: in.stopPrice, Qty: in.qty,
@@ -57,7 +57,7 @@ func (e *Engine) reject(c *Command, r Reason) *Event {
 func (e *Engine) level(s *symbolState, side Side, price Price) {
 	l := s.book.LevelAt(side, price)
 	e.events = append(e.events, Event{
-		Kind: EvBook, Seq: e.cmd.Seq, TS: e.cmd.TS, Symbol: s.inst.Symbol,
+		Kind: EvBook, Seq: e.cur.seq, TS: e.cur.ts, Symbol: s.inst.Symbol,
 		Side: side, Price: price, Qty: l.Qty, Count: int32(l.Count),
 	})
 }
@@ -65,7 +65,7 @@ func (e *Engine) level(s *symbolState, side Side, price Price) {
 // trade appends the public trade event.
 func (e *Engine) trade(s *symbolState, t *taker, m *restingOrder, px Price, q Qty) {
 	e.events = append(e.events, Event{
-		Kind: EvTrade, Seq: e.cmd.Seq, TS: e.cmd.TS, Symbol: s.inst.Symbol,
+		Kind: EvTrade, Seq: e.cur.seq, TS: e.cur.ts, Symbol: s.inst.Symbol,
 		TradeID: e.nextTradeID, LastPx: px, LastQty: q, Side: t.side,
 		OrderID: t.id, Account: t.info.account, MakerOrderID: m.ID, MakerAccount: m.Data.account,
 	})
