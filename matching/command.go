@@ -6,12 +6,49 @@ type CommandKind uint8
 
 // Command kinds.
 const (
-	CmdPlace  CommandKind = 1 // enter a new order
-	CmdAmend  CommandKind = 2 // change price and/or lower quantity (정정)
-	CmdCancel CommandKind = 3 // cancel all or part of an order (취소)
+	CmdPlace        CommandKind = 1 // enter a new order
+	CmdAmend        CommandKind = 2 // change price and/or lower quantity (정정)
+	CmdCancel       CommandKind = 3 // cancel all or part of an order (취소)
+	CmdOpenAccount  CommandKind = 4 // back office: create an account (optionally in a group)
+	CmdDeposit      CommandKind = 5 // back office: add cash
+	CmdWithdraw     CommandKind = 6 // back office: take cash out
+	CmdCreditShares CommandKind = 7 // back office: add shares (transfer in)
+	CmdDebitShares  CommandKind = 8 // back office: remove shares (transfer out)
+	CmdKillSwitch   CommandKind = 9 // operator: switch a kill switch on or off
 )
 
-var commandKindNames = [...]string{CmdPlace: "order.place", CmdAmend: "order.amend", CmdCancel: "order.cancel"}
+var commandKindNames = [...]string{
+	CmdPlace: "order.place", CmdAmend: "order.amend", CmdCancel: "order.cancel",
+	CmdOpenAccount: "account.open", CmdDeposit: "account.deposit", CmdWithdraw: "account.withdraw",
+	CmdCreditShares: "account.creditShares", CmdDebitShares: "account.debitShares",
+	CmdKillSwitch: "admin.killSwitch",
+}
+
+// ParseCommandKind parses a wire method name such as "order.place".
+func ParseCommandKind(s string) (CommandKind, bool) {
+	i, ok := lookup(commandKindNames[:], s)
+	return CommandKind(i), ok
+}
+
+// KillScope is what a kill switch covers.
+type KillScope uint8
+
+// Kill switch scopes. Values are part of the journal format.
+const (
+	KillAccount KillScope = 1 // one account: its orders canceled, new ones refused
+	KillSymbol  KillScope = 2 // one instrument: a trading halt
+	KillGlobal  KillScope = 3 // everything
+)
+
+var killScopeNames = [...]string{KillAccount: "account", KillSymbol: "symbol", KillGlobal: "global"}
+
+func (k KillScope) String() string { return name(killScopeNames[:], int(k)) }
+
+// ParseKillScope parses "account", "symbol" or "global".
+func ParseKillScope(s string) (KillScope, bool) {
+	i, ok := lookup(killScopeNames[:], s)
+	return KillScope(i), ok
+}
 
 // String returns the wire method name, e.g. "order.place".
 func (k CommandKind) String() string { return name(commandKindNames[:], int(k)) }
@@ -25,7 +62,13 @@ func (k CommandKind) String() string { return name(commandKindNames[:], int(k)) 
 //	           Qty (new total order quantity, 0 = keep; FIX OrderQty semantics)
 //	CmdCancel: Account, Symbol, OrderID or OrigClientOrderID,
 //	           Qty (quantity to cancel, 0 = all that is left)
+//	CmdOpenAccount:  Account, Group (optional), RequestID
+//	CmdDeposit, CmdWithdraw: Account, Amount (KRW), RequestID, Text
+//	CmdCreditShares, CmdDebitShares: Account, Symbol, Qty, RequestID, Text
+//	CmdKillSwitch:   Scope, Account (account scope) or Symbol (symbol
+//	                 scope), Active (on or off), Text
 //
+// Back-office commands are idempotent by RequestID per account.
 // When both OrderID and OrigClientOrderID are set, OrderID wins.
 type Command struct {
 	Kind CommandKind
@@ -45,4 +88,12 @@ type Command struct {
 	StopPrice Price
 	Qty       Qty
 	STP       STPMode
+	Confirm   bool // the customer confirmed a warning-tier order (fat finger, duplicate)
+
+	RequestID string    // back office: idempotency key
+	Text      string    // back office / operator: reason, for the record
+	Group     string    // CmdOpenAccount: self-match prevention group
+	Amount    int64     // CmdDeposit / CmdWithdraw: KRW
+	Scope     KillScope // CmdKillSwitch
+	Active    bool      // CmdKillSwitch: on (true) or off
 }

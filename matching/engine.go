@@ -6,23 +6,18 @@ import (
 
 	"github.com/mts-krx/mts/internal/invariants"
 	"github.com/mts-krx/mts/orderbook"
+	"github.com/mts-krx/mts/risk"
 )
-
-// Risk is the pre-trade seam. The engine calls CheckOrder after an order has
-// passed validation and before it rests or matches; a non-zero Reason rejects
-// the order and nothing changes. price is the order's effective limit: its
-// own price, the best quote a best-limit or first-best order takes, or the
-// daily limit a market order may sweep to. Implementations run inside Apply,
-// so they must be deterministic and must not block.
-type Risk interface {
-	CheckOrder(c Command, in Instrument, price Price) Reason
-}
 
 // Config configures an Engine.
 type Config struct {
 	Instruments []Instrument
-	// Risk is the pre-trade check; nil accepts every valid order.
-	Risk Risk
+	// Risk holds accounts, cash, holdings and the pre-trade checks. It is
+	// part of the engine's state (hashed, snapshotted) and must not be
+	// shared. nil switches risk off: every valid order is accepted and no
+	// account needs to exist, which is what the pure matching benchmarks and
+	// what-if replays use.
+	Risk *risk.Checker
 	// MaxOrdersPerAccountDay bounds the client-order-id table of one account
 	// for one trading day; orders beyond it are rejected with TOO_MANY_ORDERS.
 	// Zero means DefaultMaxOrdersPerAccountDay.
@@ -50,6 +45,9 @@ type orderInfo struct {
 	cumQty        Qty
 	cumValue      int64
 	stopPrice     Price
+	stpKey        string // self-match prevention key: the account, or its group
+	perShare      int64  // what each open share holds (risk on): KRW for buys, 1 for sells
+	entryTS       int64  // when the order was accepted, for surveillance
 }
 
 type restingOrder = orderbook.Order[orderInfo]
@@ -88,7 +86,7 @@ type accountState struct {
 // for its contract. An Engine is not safe for concurrent use.
 type Engine struct {
 	maxOrdersPerDay int
-	risk            Risk
+	risk            *risk.Checker
 	symbols         map[string]*symbolState
 	sorted          []*symbolState // by symbol: the canonical order for hashing
 	accounts        map[string]*accountState
@@ -97,8 +95,9 @@ type Engine struct {
 	nextOrderID OrderID
 	nextTradeID uint64
 
-	cur    cmdStamp // the command being applied
-	events []Event  // reused by every Apply
+	cur     cmdStamp  // the command being applied
+	events  []Event   // reused by every Apply
+	scratch []OrderID // reused by kill switch walks
 }
 
 // NewEngine builds an engine over the given instruments. It fails on invalid
@@ -170,6 +169,10 @@ func (e *Engine) Apply(cmd *Command) []Event {
 		e.amend(cmd)
 	case CmdCancel:
 		e.cancel(cmd)
+	case CmdOpenAccount, CmdDeposit, CmdWithdraw, CmdCreditShares, CmdDebitShares:
+		e.backOffice(cmd)
+	case CmdKillSwitch:
+		e.killSwitch(cmd)
 	default:
 		e.reject(cmd, RejUnknownCommand)
 	}

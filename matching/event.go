@@ -13,7 +13,29 @@ const (
 	EvTrade EventKind = 2
 	// EvBook is the new state of one price level after a command.
 	EvBook EventKind = 3
+	// EvAccount answers a back-office command with the account's state
+	// after it (or why it was refused).
+	EvAccount EventKind = 4
+	// EvKillSwitch reports a kill switch going on or off.
+	EvKillSwitch EventKind = 5
+	// EvAlert is a surveillance signal for the back office.
+	EvAlert EventKind = 6
 )
+
+// AlertKind says what a surveillance alert is about. Values are part of the
+// journal format.
+type AlertKind uint8
+
+// Alert kinds.
+const (
+	AlertSelfMatch AlertKind = 1 // a self-match was prevented
+	AlertLayering  AlertKind = 2 // many orders canceled soon after entry, unfilled
+	AlertOTR       AlertKind = 3 // order-to-trade ratio above the threshold
+)
+
+var alertNames = [...]string{AlertSelfMatch: "self_match", AlertLayering: "layering", AlertOTR: "order_to_trade"}
+
+func (a AlertKind) String() string { return name(alertNames[:], int(a)) }
 
 // Event is one outcome of a command. It is a flat struct rather than an
 // interface so that the engine can append events to a reused slice without
@@ -29,6 +51,16 @@ const (
 //	         OrderID and Account (taker), MakerOrderID and MakerAccount.
 //	EvBook:  Symbol, Side, Price (the level), Qty (its new total, 0 = gone),
 //	         Count (orders at the level).
+//	EvAccount: Cmd, Account, RequestID, Reason (ReasonNone = applied;
+//	         DUPLICATE_REQUEST = applied before, nothing changed), Amount,
+//	         Cash, CashHold, and for share commands Symbol, Shares, SharesHold.
+//	EvKillSwitch: Scope, Account or Symbol, Active, Count (orders canceled),
+//	         Text, Reason when refused.
+//	EvAlert: Alert, Account, Symbol, OrderID where one order is concerned,
+//	         Count (orders today for AlertOTR), Qty (fills today for AlertOTR).
+//
+// With risk on, ExecTrade reports carry Fee (the commission this side paid)
+// and Tax (the seller's transaction tax), both KRW.
 //
 // Qty on an execution report is the order quantity (FIX OrderQty); avgPx is
 // CumValue / CumQty, computed at the edge as a decimal so no float ever
@@ -71,7 +103,18 @@ type Event struct {
 	// nobody tracking orders by id mistakes the rejection for that order's.
 	RefOrderID OrderID
 
-	Count int32 // EvBook: orders at the level
+	Count int32 // EvBook: orders at the level; EvKillSwitch: orders canceled
+
+	Fee, Tax       int64 // ExecTrade with risk on: KRW
+	Amount         int64 // EvAccount: KRW, or shares for share commands
+	Cash, CashHold int64 // EvAccount: KRW after the command
+	Shares         Qty   // EvAccount: shares of Symbol after the command
+	SharesHold     Qty   //
+	RequestID      string
+	Text           string
+	Scope          KillScope
+	Active         bool
+	Alert          AlertKind
 }
 
 // AvgPx returns the average fill price as an exact fraction (numerator,

@@ -29,6 +29,9 @@ func (e *Engine) StateHash() [32]byte {
 	for _, name := range names {
 		h.account(name, e.accounts[name])
 	}
+	if e.risk != nil {
+		h.h.Write(e.risk.AppendState(nil))
+	}
 	var out [32]byte
 	h.h.Sum(out[:0])
 	return out
@@ -86,6 +89,9 @@ func (h *hasher) order(id OrderID, side Side, price Price, leaves Qty, in *order
 	h.i64(int64(in.cumQty))
 	h.i64(in.cumValue)
 	h.i64(int64(in.stopPrice))
+	h.str(in.stpKey)
+	h.i64(in.perShare)
+	h.i64(in.entryTS)
 }
 
 func (h *hasher) account(name string, a *accountState) {

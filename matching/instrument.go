@@ -76,6 +76,19 @@ type Instrument struct {
 	Tick        TickScheme //
 	KOSPI200    bool       // decides the dynamic VI rate
 	MaxOrderQty Qty        // per-order quantity cap
+	// ListedShares is the number of shares listed, for the fat-finger check
+	// by share of listed shares; 0 when unknown (that check then fails
+	// closed).
+	ListedShares int64
+}
+
+// Class is the instrument's class for risk thresholds: "ETF" for flat-tick
+// instruments, else its market.
+func (in *Instrument) Class() string {
+	if in.Tick == TickFlat5 {
+		return "ETF"
+	}
+	return in.Market
 }
 
 // Limits returns the instrument's daily price limits: the explicit ones from
@@ -92,15 +105,16 @@ var ErrReferenceData = errors.New("matching: bad instrument reference data")
 
 // instrumentJSON is the reference-data file's shape: a JSON array of these.
 type instrumentJSON struct {
-	Symbol      string `json:"symbol"`
-	Name        string `json:"name"`
-	Market      string `json:"market"`
-	BasePrice   int64  `json:"basePrice"`
-	LowerLimit  int64  `json:"lowerLimit,omitempty"`
-	UpperLimit  int64  `json:"upperLimit,omitempty"`
-	Tick        string `json:"tick,omitempty"` // "stock" (default) or "etf"
-	KOSPI200    bool   `json:"kospi200,omitempty"`
-	MaxOrderQty int64  `json:"maxOrderQty,omitempty"`
+	Symbol       string `json:"symbol"`
+	Name         string `json:"name"`
+	Market       string `json:"market"`
+	BasePrice    int64  `json:"basePrice"`
+	LowerLimit   int64  `json:"lowerLimit,omitempty"`
+	UpperLimit   int64  `json:"upperLimit,omitempty"`
+	Tick         string `json:"tick,omitempty"` // "stock" (default) or "etf"
+	KOSPI200     bool   `json:"kospi200,omitempty"`
+	MaxOrderQty  int64  `json:"maxOrderQty,omitempty"`
+	ListedShares int64  `json:"listedShares,omitempty"`
 }
 
 // DefaultMaxOrderQty applies when reference data gives no maximum.
@@ -108,7 +122,7 @@ const DefaultMaxOrderQty Qty = 1_000_000
 
 // LoadInstruments reads a reference-data file: a JSON array of objects with
 // symbol, name, market, basePrice and optionally lowerLimit/upperLimit,
-// tick ("stock" or "etf"), kospi200 and maxOrderQty. Unknown fields, duplicate
+// tick ("stock" or "etf"), kospi200, maxOrderQty and listedShares. Unknown fields, duplicate
 // symbols and inconsistent values are errors naming the symbol.
 func LoadInstruments(r io.Reader) ([]Instrument, error) {
 	dec := json.NewDecoder(r)
@@ -138,6 +152,7 @@ func (j instrumentJSON) instrument() (Instrument, error) {
 		Symbol: j.Symbol, Name: j.Name, Market: j.Market, BasePrice: Price(j.BasePrice),
 		LowerLimit: Price(j.LowerLimit), UpperLimit: Price(j.UpperLimit),
 		KOSPI200: j.KOSPI200, MaxOrderQty: Qty(j.MaxOrderQty), Tick: TickStock,
+		ListedShares: j.ListedShares,
 	}
 	switch j.Tick {
 	case "", "stock":
@@ -161,8 +176,8 @@ func (in *Instrument) Validate() error {
 		return fmt.Errorf("base price %d is not a positive on-tick price", in.BasePrice)
 	case (in.LowerLimit == 0) != (in.UpperLimit == 0):
 		return errors.New("give both lowerLimit and upperLimit, or neither")
-	case in.MaxOrderQty < 0:
-		return errors.New("maxOrderQty must be positive")
+	case in.MaxOrderQty < 0 || in.ListedShares < 0:
+		return errors.New("maxOrderQty and listedShares must not be negative")
 	}
 	if lo, hi := in.Limits(); !(0 < lo && lo <= in.BasePrice && in.BasePrice <= hi) {
 		return fmt.Errorf("limits [%d, %d] do not contain the base price %d", lo, hi, in.BasePrice)

@@ -26,6 +26,7 @@ func (e *Engine) execute(s *symbolState, t *taker) {
 func (e *Engine) finish(s *symbolState, t *taker, et ExecType, st OrdStatus, r Reason) {
 	ev := e.exec(s, t.id, t.side, t.price, 0, &t.info, et, st)
 	ev.Reason, ev.LastQty = r, t.leaves
+	e.release(s, t.side, &t.info, t.leaves, true)
 	t.leaves = 0
 }
 
@@ -52,7 +53,7 @@ func (e *Engine) match(s *symbolState, t *taker) (stopped bool) {
 			e.level(s, opp, at)
 		}
 		at, touched = m.Price, true
-		if m.Data.account == t.info.account {
+		if m.Data.stpKey == t.info.stpKey {
 			stopped = e.selfMatch(s, t, m)
 		} else {
 			e.fill(s, t, m)
@@ -74,18 +75,28 @@ func (e *Engine) fill(s *symbolState, t *taker, m *restingOrder) {
 	s.last = px
 	e.trade(s, t, m, px, q)
 
+	makerFees, takerFees := e.settle(s, t, m, px, q)
+
 	m.Data.cumQty += q
 	m.Data.cumValue += value
 	makerLeaves := m.Qty - q
 	ev := e.exec(s, m.ID, m.Side, m.Price, makerLeaves, &m.Data, ExecTrade, fillStatus(&m.Data, makerLeaves))
 	ev.LastPx, ev.LastQty, ev.Liquidity, ev.TradeID = px, q, Maker, e.nextTradeID
+	ev.Fee, ev.Tax = makerFees.fee, makerFees.tax
 
 	t.info.cumQty += q
 	t.info.cumValue += value
 	t.leaves -= q
 	ev = e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, ExecTrade, fillStatus(&t.info, t.leaves))
 	ev.LastPx, ev.LastQty, ev.Liquidity, ev.TradeID = px, q, Taker, e.nextTradeID
+	ev.Fee, ev.Tax = takerFees.fee, takerFees.tax
 
+	if makerLeaves == 0 {
+		e.closedByFill(&m.Data)
+	}
+	if t.leaves == 0 {
+		e.closedByFill(&t.info)
+	}
 	s.book.Reduce(m, q) // last: m is recycled if this fills it
 }
 
@@ -101,7 +112,7 @@ func (e *Engine) fillable(s *symbolState, t *taker) bool {
 		if !t.crosses(o.Price) {
 			return false
 		}
-		if o.Data.account == t.info.account {
+		if o.Data.stpKey == t.info.stpKey {
 			return mode == STPCancelResting
 		}
 		need -= o.Qty

@@ -70,6 +70,9 @@ func (e *Engine) amend(c *Command) {
 	if r == ReasonNone {
 		price, qty, r = s.amendTo(c, o)
 	}
+	if r == ReasonNone {
+		r = e.riskAmend(s, o, price, qty)
+	}
 	if r != ReasonNone {
 		e.rejectRequest(c, s, o, so, ref, r)
 		return
@@ -108,6 +111,7 @@ func (e *Engine) amendQty(s *symbolState, o *restingOrder, qty Qty) {
 	cut := o.Data.qty - qty
 	o.Data.qty = qty
 	e.exec(s, o.ID, o.Side, o.Price, o.Qty-cut, &o.Data, ExecReplaced, openStatus(&o.Data))
+	e.release(s, o.Side, &o.Data, cut, false)
 	side, price := o.Side, o.Price
 	s.book.Reduce(o, cut)
 	e.level(s, side, price)
@@ -117,8 +121,14 @@ func (e *Engine) amendQty(s *symbolState, o *restingOrder, qty Qty) {
 // replaced, and re-enters as a taker with the same id.
 func (e *Engine) reprice(s *symbolState, o *restingOrder, price Price, qty Qty) {
 	t := taker{id: o.ID, side: o.Side, price: price, limit: price, info: o.Data}
+	if cut := o.Data.qty - qty; cut > 0 {
+		e.release(s, o.Side, &o.Data, cut, false)
+	}
 	t.info.qty = qty
 	t.leaves = qty - t.info.cumQty
+	if e.risk != nil && t.side == Buy {
+		t.info.perShare = e.risk.PerShare(Buy, price)
+	}
 	old := o.Price
 	s.book.Remove(o)
 	e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, ExecReplaced, openStatus(&t.info))
@@ -138,7 +148,7 @@ func (e *Engine) cancel(c *Command) {
 		return
 	}
 	if so != nil {
-		e.cancelStop(s, so, c.Qty)
+		e.cancelStop(s, so, c.Qty, ReasonNone)
 		return
 	}
 	q := c.Qty
@@ -146,6 +156,8 @@ func (e *Engine) cancel(c *Command) {
 		q = o.Qty
 	}
 	side, price := o.Side, o.Price
+	account, entryTS, filled := o.Data.account, o.Data.entryTS, o.Data.cumQty > 0
 	e.cancelResting(s, o, q, ReasonNone)
 	e.level(s, side, price)
+	e.checkLayering(s, account, entryTS, filled)
 }

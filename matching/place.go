@@ -32,8 +32,9 @@ func (e *Engine) place(c *Command) {
 		return
 	}
 	price, limit, r := s.effectivePrices(c)
-	if r == ReasonNone && e.risk != nil {
-		r = e.risk.CheckOrder(*c, s.inst, limit)
+	var perShare int64
+	if r == ReasonNone {
+		perShare, r = e.riskOpen(c, s, price)
 	}
 	if r != ReasonNone {
 		e.reject(c, r)
@@ -43,12 +44,14 @@ func (e *Engine) place(c *Command) {
 	t := taker{id: e.nextOrderID, side: c.Side, price: price, limit: limit, leaves: c.Qty, info: orderInfo{
 		account: c.Account, clientOrderID: c.ClientOrderID, typ: c.Type, tif: c.TIF,
 		stp: c.STP, qty: c.Qty, stopPrice: c.StopPrice,
+		stpKey: e.stpKey(c.Account), perShare: perShare, entryTS: c.TS,
 	}}
 	acct.ordersToday++
 	if c.ClientOrderID != "" {
 		acct.clientOrderIDs[c.ClientOrderID] = orderRef{id: t.id, symbol: s.inst.Symbol}
 	}
 	e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, ExecNew, StatusNew)
+	e.checkOTR(s, c.Account)
 	if c.Type == StopLimit {
 		e.fileStop(s, &t)
 	} else {

@@ -1,5 +1,7 @@
 package matching
 
+import "github.com/mts-krx/mts/risk"
+
 // Reason is why an order was rejected, or why the engine canceled or expired
 // it. Every business outcome that is not plain success carries one. The
 // numeric value is stored in the journal and the Code is what clients see;
@@ -37,6 +39,26 @@ const (
 	CxlSelfMatch
 	ExpFOKNotFillable
 	ExpIOCRemainder
+	RejUnknownAccount
+	RejAccountExists
+	RejInvalidAmount
+	RejInvalidRequestID
+	DuplicateRequest
+	RejInsufficientFunds
+	RejInsufficientHoldings
+	RejNotionalExceedsMax
+	RejFatFingerBlocked
+	RejConfirmRequired
+	RejDuplicateOrder
+	RejOrderRateExceeded
+	RejTooManyOpenOrders
+	RejReferenceDataMissing
+	RejKillSwitchActive
+	RejSymbolHalted
+	RejTradingHalted
+	CxlKillSwitch
+	RejRiskDisabled
+	RejInvalidScope
 	numReasons
 )
 
@@ -69,7 +91,52 @@ var reasonCodes = [numReasons]struct{ code, text string }{
 	CxlSelfMatch:              {"SELF_MATCH_PREVENTED", "would have traded with an order of the same account"},
 	ExpFOKNotFillable:         {"FOK_NOT_FILLABLE", "fill-or-kill order could not be filled in full"},
 	ExpIOCRemainder:           {"IOC_REMAINDER", "immediate-or-cancel remainder expired"},
+	RejUnknownAccount:         {"UNKNOWN_ACCOUNT", "no such account"},
+	RejAccountExists:          {"ACCOUNT_EXISTS", "an account with that id exists"},
+	RejInvalidAmount:          {"INVALID_AMOUNT", "amount must be a positive whole number"},
+	RejInvalidRequestID:       {"INVALID_REQUEST_ID", "request id missing or longer than 64 bytes"},
+	DuplicateRequest:          {"DUPLICATE_REQUEST", "this request id was applied before; nothing changed"},
+	RejInsufficientFunds:      {"INSUFFICIENT_FUNDS", "not enough available cash"},
+	RejInsufficientHoldings:   {"INSUFFICIENT_HOLDINGS", "not enough available shares (no short selling)"},
+	RejNotionalExceedsMax:     {"NOTIONAL_EXCEEDS_MAX", "order value above the per-order maximum"},
+	RejFatFingerBlocked:       {"FAT_FINGER_BLOCKED", "order quantity too large a share of listed shares"},
+	RejConfirmRequired:        {"CONFIRM_REQUIRED", "large or off-market order: resend with confirm to proceed"},
+	RejDuplicateOrder:         {"DUPLICATE_ORDER", "the same order was just sent: resend with confirm to proceed"},
+	RejOrderRateExceeded:      {"ORDER_RATE_EXCEEDED", "too many orders in a short time"},
+	RejTooManyOpenOrders:      {"TOO_MANY_OPEN_ORDERS", "open order limit for this account reached"},
+	RejReferenceDataMissing:   {"REFERENCE_DATA_MISSING", "a reference price or listed share count needed for a check is missing"},
+	RejKillSwitchActive:       {"KILL_SWITCH_ACTIVE", "trading for this account is stopped"},
+	RejSymbolHalted:           {"SYMBOL_HALTED", "trading in this instrument is halted"},
+	RejTradingHalted:          {"TRADING_HALTED", "all trading is halted"},
+	CxlKillSwitch:             {"KILL_SWITCH", "canceled by a kill switch"},
+	RejRiskDisabled:           {"RISK_DISABLED", "accounts and kill switches need the risk checker on"},
+	RejInvalidScope:           {"INVALID_SCOPE", "kill switch scope must be account, symbol or global"},
 }
+
+// verdictReasons maps the risk package's verdicts into this table, so that
+// risk needs no import of matching and codes stay in one place.
+var verdictReasons = [risk.NumVerdicts]Reason{
+	risk.OK:                   ReasonNone,
+	risk.UnknownAccount:       RejUnknownAccount,
+	risk.AccountExists:        RejAccountExists,
+	risk.InvalidAmount:        RejInvalidAmount,
+	risk.InvalidRequestID:     RejInvalidRequestID,
+	risk.DuplicateRequest:     DuplicateRequest,
+	risk.InsufficientFunds:    RejInsufficientFunds,
+	risk.InsufficientHoldings: RejInsufficientHoldings,
+	risk.NotionalExceedsMax:   RejNotionalExceedsMax,
+	risk.FatFingerBlocked:     RejFatFingerBlocked,
+	risk.ConfirmRequired:      RejConfirmRequired,
+	risk.DuplicateOrder:       RejDuplicateOrder,
+	risk.OrderRateExceeded:    RejOrderRateExceeded,
+	risk.TooManyOpenOrders:    RejTooManyOpenOrders,
+	risk.ReferenceDataMissing: RejReferenceDataMissing,
+	risk.KillSwitchActive:     RejKillSwitchActive,
+	risk.SymbolHalted:         RejSymbolHalted,
+	risk.TradingHalted:        RejTradingHalted,
+}
+
+func reasonOf(v risk.Verdict) Reason { return verdictReasons[v] }
 
 // Code returns the stable client-facing code, e.g. "PRICE_OFF_TICK".
 func (r Reason) Code() string {

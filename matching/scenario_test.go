@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/mts-krx/mts/risk"
 )
 
 // Scenario files (testdata/scenarios/*.txt) are the engine's specification by
@@ -19,8 +21,11 @@ import (
 //	exec A1 005930 #1 cl=c1 new/new buy limit day px=71000 qty=10 cum=0 leaves=10
 //	book 005930 buy 71000 qty=10 n=1
 //
-// Command keys: acct sym side type tif px stop qty cl id orig stp ts. type
-// defaults to limit, tif to day, acct to A1, sym to 005930.
+// Command keys: acct sym side type tif px stop qty cl id orig stp ts, and
+// for back-office and kill-switch commands (open deposit withdraw credit
+// debit kill) amount req group confirm scope active. type defaults to limit,
+// tif to day, acct to A1, sym to 005930. A file whose first line is
+// "# engine: risk" runs with the risk checker on.
 var rewrite = flag.Bool("rewrite", false, "rewrite scenario and golden files with the current output")
 
 func TestScenarios(t *testing.T) {
@@ -39,6 +44,9 @@ func runScenario(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	e := newTestEngine(t)
+	if strings.HasPrefix(string(data), "# engine: risk") {
+		e = newRiskEngine(t)
+	}
 	var out strings.Builder
 	var seq uint64
 	for n, line := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
@@ -110,6 +118,16 @@ func newTestEngine(t testing.TB) *Engine {
 	return e
 }
 
+// newRiskEngine is newTestEngine with the risk checker on and default
+// thresholds. (testdata lists 001510 with only 10M shares so that the
+// share-of-listed tiers bite before the notional ones.)
+func newRiskEngine(t testing.TB) *Engine {
+	t.Helper()
+	e := newTestEngine(t)
+	e.risk = risk.New(risk.DefaultConfig())
+	return e
+}
+
 func parseCommand(s string) (Command, error) {
 	fields := strings.Fields(s)
 	if len(fields) == 0 {
@@ -123,6 +141,18 @@ func parseCommand(s string) (Command, error) {
 		c.Kind = CmdAmend
 	case "cancel":
 		c.Kind = CmdCancel
+	case "open":
+		c.Kind = CmdOpenAccount
+	case "deposit":
+		c.Kind = CmdDeposit
+	case "withdraw":
+		c.Kind = CmdWithdraw
+	case "credit":
+		c.Kind = CmdCreditShares
+	case "debit":
+		c.Kind = CmdDebitShares
+	case "kill":
+		c.Kind = CmdKillSwitch
 	default:
 		n, err := strconv.Atoi(fields[0])
 		if err != nil {
@@ -184,6 +214,21 @@ func setField(c *Command, k, v string) error {
 		c.OrderID = OrderID(num())
 	case "ts":
 		c.TS = num()
+	case "amount":
+		c.Amount = num()
+	case "req":
+		c.RequestID = v
+	case "group":
+		c.Group = v
+	case "confirm":
+		c.Confirm = v == "true"
+	case "scope":
+		c.Scope, ok = ParseKillScope(v)
+		if !ok {
+			c.Scope, ok = KillScope(num()), true
+		}
+	case "active":
+		c.Active = v == "true"
 	default:
 		return fmt.Errorf("unknown key")
 	}
@@ -204,6 +249,25 @@ func formatEvent(e *Event) string {
 		fmt.Fprintf(&b, "book %s %s %d qty=%d n=%d", e.Symbol, e.Side, e.Price, e.Qty, e.Count)
 	case EvExec:
 		formatExec(&b, e)
+	case EvAccount:
+		fmt.Fprintf(&b, "account %s %s req=%s", e.Account, e.Cmd, e.RequestID)
+		if e.Reason != ReasonNone {
+			fmt.Fprintf(&b, " %s", e.Reason.Code())
+		}
+		fmt.Fprintf(&b, " amount=%d cash=%d hold=%d", e.Amount, e.Cash, e.CashHold)
+		if e.Symbol != "" {
+			fmt.Fprintf(&b, " %s shares=%d held=%d", e.Symbol, e.Shares, e.SharesHold)
+		}
+	case EvKillSwitch:
+		fmt.Fprintf(&b, "kill %s account=%s symbol=%s active=%v canceled=%d", e.Scope, e.Account, e.Symbol, e.Active, e.Count)
+		if e.Reason != ReasonNone {
+			fmt.Fprintf(&b, " %s", e.Reason.Code())
+		}
+	case EvAlert:
+		fmt.Fprintf(&b, "alert %s %s %s #%d", e.Alert, e.Account, e.Symbol, e.OrderID)
+		if e.Alert == AlertOTR {
+			fmt.Fprintf(&b, " orders=%d fills=%d", e.Count, e.Qty)
+		}
 	default:
 		fmt.Fprintf(&b, "event kind=%d", e.Kind)
 	}
@@ -235,5 +299,8 @@ func formatExec(b *strings.Builder, e *Event) {
 	}
 	if e.RefOrderID != 0 {
 		fmt.Fprintf(b, " ref=#%d", e.RefOrderID)
+	}
+	if e.Fee != 0 || e.Tax != 0 {
+		fmt.Fprintf(b, " fee=%d tax=%d", e.Fee, e.Tax)
 	}
 }

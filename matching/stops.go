@@ -107,8 +107,9 @@ func (e *Engine) runStops(s *symbolState) {
 	}
 }
 
-// cancelStop cancels all or part of an untriggered stop.
-func (e *Engine) cancelStop(s *symbolState, so *stopOrder, q Qty) {
+// cancelStop cancels all or part of an untriggered stop, on request (r is
+// ReasonNone) or by the engine.
+func (e *Engine) cancelStop(s *symbolState, so *stopOrder, q Qty, r Reason) {
 	if q == 0 || q > so.leaves {
 		q = so.leaves
 	}
@@ -120,5 +121,7 @@ func (e *Engine) cancelStop(s *symbolState, so *stopOrder, q Qty) {
 	} else {
 		s.stops.remove(so)
 	}
-	e.exec(s, so.id, so.side, so.price, so.leaves, &so.info, ExecCanceled, st).LastQty = q
+	ev := e.exec(s, so.id, so.side, so.price, so.leaves, &so.info, ExecCanceled, st)
+	ev.LastQty, ev.Reason = q, r
+	e.release(s, so.side, &so.info, q, so.leaves == 0)
 }

@@ -14,6 +14,7 @@ func (m STPMode) resolve() STPMode {
 // taker's side is reported by the caller when it stops, or here when it is
 // decremented. It reports whether the taker must stop matching.
 func (e *Engine) selfMatch(s *symbolState, t *taker, m *restingOrder) (stop bool) {
+	e.alert(s, AlertSelfMatch, t.info.account, t.id)
 	switch t.info.stp.resolve() {
 	case STPCancelResting:
 		e.cancelResting(s, m, m.Qty, CxlSelfMatch)
@@ -41,6 +42,7 @@ func (e *Engine) decrementTaker(s *symbolState, t *taker, q Qty) {
 	}
 	ev := e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, et, st)
 	ev.Reason, ev.LastQty = CxlSelfMatch, q
+	e.release(s, t.side, &t.info, q, t.leaves == 0)
 }
 
 // cancelResting takes q off a resting order (all of it when q is its whole
@@ -60,5 +62,6 @@ func (e *Engine) cancelResting(s *symbolState, o *restingOrder, q Qty, r Reason)
 	}
 	ev := e.exec(s, o.ID, o.Side, o.Price, leaves, &o.Data, et, st)
 	ev.Reason, ev.LastQty = r, q
+	e.release(s, o.Side, &o.Data, q, leaves == 0)
 	s.book.Reduce(o, q) // last: o is recycled if this empties it
 }

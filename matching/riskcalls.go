@@ -1,0 +1,121 @@
+package matching
+
+import "github.com/mts-krx/mts/risk"
+
+// This file is the engine's side of the risk seam: every place where an
+// order's leaves change calls into the risk.Checker (when risk is on) so
+// that holds, settlement and surveillance follow the book exactly.
+
+// riskOpen runs the pre-trade checks on a new order and, when they pass,
+// opens its holds. It returns what each share holds.
+func (e *Engine) riskOpen(c *Command, s *symbolState, price Price) (perShare int64, r Reason) {
+	if e.risk == nil {
+		return 0, ReasonNone
+	}
+	o := risk.Order{
+		Account: c.Account, Symbol: c.Symbol, Class: s.inst.Class(), Side: c.Side,
+		Price: price, HoldPrice: s.holdPrice(c, price), Qty: c.Qty,
+		RefPrice: s.last, ListedShares: s.inst.ListedShares, Confirm: c.Confirm, TS: c.TS,
+	}
+	if v := e.risk.Check(&o); v != risk.OK {
+		return 0, reasonOf(v)
+	}
+	return e.risk.Open(&o), ReasonNone
+}
+
+// holdPrice is the price a buy holds cash at: its own limit, or the upper
+// daily limit for market and best-limit orders, whose execution price is not
+// bounded by a price of their own.
+func (s *symbolState) holdPrice(c *Command, price Price) Price {
+	if c.Type == Market || c.Type == BestLimit {
+		return s.upper
+	}
+	return price
+}
+
+// riskAmend refuses an amend under a kill switch and moves a buy's cash hold
+// to its new price, refusing the amend when the cash is not there.
+func (e *Engine) riskAmend(s *symbolState, o *restingOrder, price Price, qty Qty) Reason {
+	if e.risk == nil {
+		return ReasonNone
+	}
+	if e.risk.Killed(o.Data.account, s.inst.Symbol) {
+		return RejKillSwitchActive
+	}
+	if o.Side != Buy || price == o.Price {
+		return ReasonNone
+	}
+	newPer := e.risk.PerShare(Buy, price)
+	return reasonOf(e.risk.Rehold(o.Data.account, qty-o.Data.cumQty, o.Data.perShare, newPer))
+}
+
+// release gives back the hold of q shares that left an order without a
+// fill; closed says the order is finished.
+func (e *Engine) release(s *symbolState, side Side, in *orderInfo, q Qty, closed bool) {
+	if e.risk != nil && (q > 0 || closed) {
+		e.risk.Release(in.account, s.inst.Symbol, side, q, in.perShare, closed)
+	}
+}
+
+// closedByFill records an order finished by its last fill.
+func (e *Engine) closedByFill(in *orderInfo) {
+	if e.risk != nil {
+		e.risk.Closed(in.account)
+	}
+}
+
+// fees is one side's share of a trade's costs.
+type fees struct{ fee, tax int64 }
+
+// settle moves cash and shares for one trade and returns the maker's and
+// the taker's fees.
+func (e *Engine) settle(s *symbolState, t *taker, m *restingOrder, px Price, q Qty) (maker, taker fees) {
+	if e.risk == nil {
+		return fees{}, fees{}
+	}
+	buyer, seller, buyPer := t.info.account, m.Data.account, t.info.perShare
+	if t.side == Sell {
+		buyer, seller, buyPer = m.Data.account, t.info.account, m.Data.perShare
+	}
+	f := e.risk.Fill(buyer, seller, s.inst.Symbol, px, q, buyPer)
+	buy, sell := fees{fee: f.BuyCommission}, fees{fee: f.SellCommission, tax: f.SellTax}
+	if t.side == Buy {
+		return sell, buy
+	}
+	return buy, sell
+}
+
+// stpKey is the self-match prevention key of an account: its group when
+// risk knows one, else the account.
+func (e *Engine) stpKey(account string) string {
+	if e.risk == nil {
+		return account
+	}
+	return e.risk.Group(account)
+}
+
+// alert appends a surveillance event.
+func (e *Engine) alert(s *symbolState, kind AlertKind, account string, id OrderID) *Event {
+	e.events = append(e.events, Event{
+		Kind: EvAlert, Seq: e.cur.seq, TS: e.cur.ts, Cmd: e.cur.kind,
+		Symbol: s.inst.Symbol, Account: account, OrderID: id, Alert: kind,
+	})
+	return &e.events[len(e.events)-1]
+}
+
+// checkOTR raises the order-to-trade alert after an order is accepted.
+func (e *Engine) checkOTR(s *symbolState, account string) {
+	if e.risk == nil || e.risk.CheckOTR(account) == risk.NoAlert {
+		return
+	}
+	orders, fills := e.risk.Ratio(account)
+	ev := e.alert(s, AlertOTR, account, 0)
+	ev.Count, ev.Qty = int32(orders), Qty(fills)
+}
+
+// checkLayering raises the layering alert after a requested cancel.
+func (e *Engine) checkLayering(s *symbolState, account string, entryTS int64, filled bool) {
+	if e.risk != nil && e.risk.OnCancel(account, entryTS, e.cur.ts, filled) == risk.AlertLayering {
+		e.alert(s, AlertLayering, account, 0)
+	}
+}

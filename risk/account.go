@@ -1,0 +1,125 @@
+package risk
+
+import (
+	"slices"
+
+	"github.com/mts-krx/mts/orderbook"
+)
+
+type (
+	price = orderbook.Price
+	qty   = orderbook.Qty
+)
+
+// Position is an account's holding of one symbol.
+type Position struct {
+	Qty  qty // shares owned
+	Hold qty // shares held by open sell orders
+}
+
+// Available returns the shares that new sell orders may use.
+func (p Position) Available() qty { return p.Qty - p.Hold }
+
+// Balance is an account's cash.
+type Balance struct {
+	Cash int64 // KRW
+	Hold int64 // KRW held by open buy orders
+}
+
+// Available returns the cash that new buy orders and withdrawals may use.
+func (b Balance) Available() int64 { return b.Cash - b.Hold }
+
+// account is one customer account's risk state.
+type account struct {
+	id, group string
+	stpKey    string // "\x00" + group, so no group can pass for an account id
+	bal       Balance
+	positions map[string]*Position
+	requests  map[string]struct{} // back-office request ids applied
+	open      int                 // open orders
+	killed    bool
+
+	rate   ring // entry times of the last RateMaxOrders accepted orders
+	recent [dupDepth]recentOrder
+	next   int // where the next recent order goes
+
+	surv survState
+}
+
+// dupDepth is how many recent orders the duplicate check remembers.
+const dupDepth = 8
+
+type recentOrder struct {
+	symbol string
+	side   orderbook.Side
+	price  price
+	qty    qty
+	ts     int64
+}
+
+func newAccount(id, group string, rateMax, quickMax int) *account {
+	key := id
+	if group != "" {
+		key = "\x00" + group
+	}
+	return &account{
+		id: id, group: group, stpKey: key,
+		positions: make(map[string]*Position),
+		requests:  make(map[string]struct{}),
+		rate:      newRing(rateMax),
+		surv:      survState{quick: newRing(quickMax)},
+	}
+}
+
+func (a *account) position(symbol string) *Position {
+	p := a.positions[symbol]
+	if p == nil {
+		p = &Position{}
+		a.positions[symbol] = p
+	}
+	return p
+}
+
+// symbols returns the account's symbols in order, for hashing and snapshots.
+func (a *account) symbols() []string {
+	out := make([]string, 0, len(a.positions))
+	for s := range a.positions {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// ring is a fixed-size ring of timestamps: the oldest is overwritten.
+type ring struct {
+	ts   []int64
+	n    int // how many are filled
+	head int // index of the oldest when full
+}
+
+func newRing(size int) ring {
+	if size < 1 {
+		size = 1
+	}
+	return ring{ts: make([]int64, size)}
+}
+
+func (r *ring) push(ts int64) {
+	if r.n < len(r.ts) {
+		r.ts[(r.head+r.n)%len(r.ts)] = ts
+		r.n++
+		return
+	}
+	r.ts[r.head] = ts
+	r.head = (r.head + 1) % len(r.ts)
+}
+
+// full reports whether the ring holds its size and the oldest entry is within
+// window of now: that many events happened within the window.
+func (r *ring) full(now, window int64) bool {
+	return r.n == len(r.ts) && now-r.ts[r.head] < window
+}
+
+func (r *ring) reset() { r.n, r.head = 0, 0 }
+
+func sideOf(v uint64) orderbook.Side { return orderbook.Side(v) }

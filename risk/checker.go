@@ -1,0 +1,100 @@
+package risk
+
+import "github.com/mts-krx/mts/orderbook"
+
+// Checker holds every account and runs the checks. See the package
+// documentation for the order in which the engine calls it.
+type Checker struct {
+	cfg      Config
+	accounts map[string]*account
+
+	fees, tax int64 // collected commission and transaction tax, KRW
+
+	halted        bool            // global kill switch
+	haltedSymbols map[string]bool // per-instrument trading halts
+}
+
+// New returns a Checker with no accounts.
+func New(cfg Config) *Checker {
+	return &Checker{
+		cfg:           cfg.withDefaults(),
+		accounts:      make(map[string]*account),
+		haltedSymbols: make(map[string]bool),
+	}
+}
+
+// Order is what the checks need to know about a new order.
+type Order struct {
+	Account, Symbol string
+	Class           string // instrument class for the fat-finger tiers
+	Side            orderbook.Side
+	// Price is the order's own limit; 0 for a market order, whose notional
+	// is then judged at RefPrice.
+	Price price
+	// HoldPrice is what a buy holds per share: its limit, or the upper daily
+	// limit for market and best-limit buys.
+	HoldPrice    price
+	Qty          qty
+	RefPrice     price // last trade price, or the base price before it
+	ListedShares int64 // 0 when reference data lacks it
+	Confirm      bool  // the customer confirmed a warning-tier order
+	TS           int64 // the command's time, Unix nanoseconds
+}
+
+// Fees is what one trade costs each side, in KRW.
+type Fees struct {
+	BuyCommission, SellCommission, SellTax int64
+}
+
+// Group returns the self-match prevention key of an account: its group
+// (marked so that it cannot equal any account id) when it has one, else the
+// account itself.
+func (c *Checker) Group(id string) string {
+	if a := c.accounts[id]; a != nil {
+		return a.stpKey
+	}
+	return id
+}
+
+// Balance returns an account's cash.
+func (c *Checker) Balance(id string) (Balance, bool) {
+	a := c.accounts[id]
+	if a == nil {
+		return Balance{}, false
+	}
+	return a.bal, true
+}
+
+// Position returns an account's holding of a symbol.
+func (c *Checker) Position(id, symbol string) Position {
+	if a := c.accounts[id]; a != nil {
+		if p := a.positions[symbol]; p != nil {
+			return *p
+		}
+	}
+	return Position{}
+}
+
+// Collected returns the commission and tax collected so far.
+func (c *Checker) Collected() (fees, tax int64) { return c.fees, c.tax }
+
+// PerShare returns what one share of an order holds: cash (KRW) for a buy,
+// one share for a sell.
+func (c *Checker) PerShare(side orderbook.Side, holdPrice price) int64 {
+	if side == orderbook.Sell {
+		return 1
+	}
+	return int64(holdPrice) + ceilPPM(int64(holdPrice), c.cfg.CommissionPPM)
+}
+
+func ceilPPM(v, ppm int64) int64 { return (v*ppm + 999_999) / 1_000_000 }
+
+func floorPPM(v, ppm int64) int64 { return v * ppm / 1_000_000 }
+
+// OpenOrders returns how many open orders the Checker counts for an account.
+func (c *Checker) OpenOrders(id string) int {
+	if a := c.accounts[id]; a != nil {
+		return a.open
+	}
+	return 0
+}

@@ -1,0 +1,62 @@
+package risk
+
+// Surveillance spots patterns the back office must look at. It never blocks
+// trading: it only returns alerts for the engine to publish.
+
+// Alert is a surveillance signal.
+type Alert uint8
+
+// Alerts.
+const (
+	NoAlert       Alert = 0
+	AlertLayering Alert = 1 // many orders canceled soon after entry without fills
+	AlertOTR      Alert = 2 // order-to-trade ratio above the threshold
+)
+
+type survState struct {
+	quick      ring // times of quick cancels
+	orders     int  // accepted orders today
+	fills      int  // fills today
+	otrAlerted bool // one OTR alert per day
+}
+
+// OnCancel records a cancel the customer asked for, of an order entered at
+// entryTS that had filled nothing (filled false) or something. It returns
+// AlertLayering when quick cancels crowd the window; the count restarts
+// after an alert so one burst raises one alert.
+func (c *Checker) OnCancel(id string, entryTS, now int64, filled bool) Alert {
+	cfg := &c.cfg.Surveillance
+	a := c.accounts[id]
+	if a == nil || filled || now-entryTS > cfg.QuickCancelNanos {
+		return NoAlert
+	}
+	a.surv.quick.push(now)
+	if a.surv.quick.full(now, cfg.QuickWindowNanos) {
+		a.surv.quick.reset()
+		return AlertLayering
+	}
+	return NoAlert
+}
+
+// CheckOTR returns AlertOTR the first time in a day an account with at least
+// OTRMinOrders orders has more than OTRMax orders per fill.
+func (c *Checker) CheckOTR(id string) Alert {
+	cfg := &c.cfg.Surveillance
+	a := c.accounts[id]
+	if a == nil || a.surv.otrAlerted || a.surv.orders < cfg.OTRMinOrders {
+		return NoAlert
+	}
+	if a.surv.orders > cfg.OTRMax*max(a.surv.fills, 1) {
+		a.surv.otrAlerted = true
+		return AlertOTR
+	}
+	return NoAlert
+}
+
+// Ratio returns an account's orders and fills today.
+func (c *Checker) Ratio(id string) (orders, fills int) {
+	if a := c.accounts[id]; a != nil {
+		return a.surv.orders, a.surv.fills
+	}
+	return 0, 0
+}
