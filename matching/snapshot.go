@@ -1,0 +1,216 @@
+package matching
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/mts-krx/mts/internal/wire"
+)
+
+// ErrSnapshot is wrapped by every LoadSnapshot error.
+var ErrSnapshot = errors.New("matching: bad snapshot")
+
+const snapshotVersion = 1
+
+// AppendSnapshot appends the engine's whole state, canonically encoded, to
+// dst. Equal states give equal bytes: StateHash is the SHA-256 of this
+// encoding, and recovery loads it with LoadSnapshot. Instrument reference
+// data is not included (it comes from the operator's file); the price limits
+// and last prices, which change during and between days, are.
+//
+//	snapshot  := version seq nextOrderID nextTradeID
+//	             count symbol*  count account*  hasRisk [riskState]
+//	symbol    := name last lower upper  bids asks buyStops sellStops
+//	bids, …   := count order*            (priority order: price, then time)
+//	order     := id side price leaves account clientOrderID type tif stp
+//	             qty cumQty cumValue stopPrice stpKey perShare entryTS
+//	account   := name ordersToday count (clientOrderID orderID symbol)*
+//
+// Integers are varints, strings length-prefixed (package internal/wire).
+func (e *Engine) AppendSnapshot(dst []byte) []byte {
+	w := snapWriter{wire.Writer{B: dst}}
+	w.Uvarint(snapshotVersion)
+	w.Uvarint(e.seq)
+	w.Uvarint(uint64(e.nextOrderID))
+	w.Uvarint(e.nextTradeID)
+	w.Uvarint(uint64(len(e.sorted)))
+	for _, s := range e.sorted {
+		w.symbol(s)
+	}
+	names := make([]string, 0, len(e.accounts))
+	for name := range e.accounts {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	w.Uvarint(uint64(len(names)))
+	for _, name := range names {
+		w.account(name, e.accounts[name])
+	}
+	w.Bool(e.risk != nil)
+	if e.risk != nil {
+		w.Bytes(e.risk.AppendState(nil))
+	}
+	return w.B
+}
+
+// StateHash returns the SHA-256 of the snapshot encoding: two engines that
+// applied the same commands have equal hashes. Replay, snapshots and audits
+// compare them. It walks everything, so call it at checkpoints.
+func (e *Engine) StateHash() [32]byte { return sha256.Sum256(e.AppendSnapshot(nil)) }
+
+type snapWriter struct{ wire.Writer }
+
+func (w *snapWriter) symbol(s *symbolState) {
+	w.String(s.inst.Symbol)
+	w.Varint(int64(s.last))
+	w.Varint(int64(s.lower))
+	w.Varint(int64(s.upper))
+	for _, side := range [2]Side{Buy, Sell} {
+		n := 0
+		s.book.Orders(side, func(*restingOrder) bool { n++; return true })
+		w.Uvarint(uint64(n))
+		s.book.Orders(side, func(o *restingOrder) bool {
+			w.order(o.ID, o.Side, o.Price, o.Qty, &o.Data)
+			return true
+		})
+	}
+	for _, l := range [2][]*stopOrder{s.stops.buys, s.stops.sells} {
+		w.Uvarint(uint64(len(l)))
+		for _, so := range l {
+			w.order(so.id, so.side, so.price, so.leaves, &so.info)
+		}
+	}
+}
+
+func (w *snapWriter) order(id OrderID, side Side, price Price, leaves Qty, in *orderInfo) {
+	w.Uvarint(uint64(id))
+	w.Uvarint(uint64(side))
+	w.Varint(int64(price))
+	w.Varint(int64(leaves))
+	w.String(in.account)
+	w.String(in.clientOrderID)
+	w.Uvarint(uint64(in.typ))
+	w.Uvarint(uint64(in.tif))
+	w.Uvarint(uint64(in.stp))
+	w.Varint(int64(in.qty))
+	w.Varint(int64(in.cumQty))
+	w.Varint(in.cumValue)
+	w.Varint(int64(in.stopPrice))
+	w.String(in.stpKey)
+	w.Varint(in.perShare)
+	w.Varint(in.entryTS)
+}
+
+func (w *snapWriter) account(name string, a *accountState) {
+	w.String(name)
+	w.Varint(int64(a.ordersToday))
+	ids := make([]string, 0, len(a.clientOrderIDs))
+	for id := range a.clientOrderIDs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	w.Uvarint(uint64(len(ids)))
+	for _, id := range ids {
+		ref := a.clientOrderIDs[id]
+		w.String(id)
+		w.Uvarint(uint64(ref.id))
+		w.String(ref.symbol)
+	}
+}
+
+// LoadSnapshot replaces the state of a freshly built engine (same
+// instruments, same risk configuration) with a snapshot. On error the engine
+// is unusable and must be discarded.
+func (e *Engine) LoadSnapshot(b []byte) error {
+	if e.seq != 0 {
+		return fmt.Errorf("%w: engine already applied commands", ErrSnapshot)
+	}
+	r := snapReader{Reader: wire.Reader{B: b}, e: e}
+	if v := r.Uvarint(); v != snapshotVersion {
+		return fmt.Errorf("%w: version %d", ErrSnapshot, v)
+	}
+	e.seq, e.nextOrderID, e.nextTradeID = r.Uvarint(), OrderID(r.Uvarint()), r.Uvarint()
+	for range r.Count() {
+		r.symbol()
+	}
+	for range r.Count() {
+		r.account()
+	}
+	r.risk()
+	if err := r.Done(); err != nil {
+		return fmt.Errorf("%w: %v", ErrSnapshot, err)
+	}
+	return nil
+}
+
+type snapReader struct {
+	wire.Reader
+	e *Engine
+}
+
+func (r *snapReader) symbol() {
+	name := r.String()
+	s := r.e.symbols[name]
+	if s == nil {
+		r.Fail("symbol %q is not among the instruments", name)
+		return
+	}
+	s.last, s.lower, s.upper = Price(r.Varint()), Price(r.Varint()), Price(r.Varint())
+	for range 2 {
+		for range r.Count() {
+			id, side, price, leaves, info := r.order()
+			if r.Err() != nil || !side.Valid() || leaves <= 0 || s.book.Get(id) != nil {
+				r.Fail("bad order %d in %s", id, name)
+				return
+			}
+			s.book.Add(id, side, price, leaves, info)
+		}
+	}
+	for range 2 {
+		for range r.Count() {
+			id, side, price, leaves, info := r.order()
+			if r.Err() != nil || !side.Valid() || leaves <= 0 {
+				r.Fail("bad stop %d in %s", id, name)
+				return
+			}
+			s.stops.add(&stopOrder{id: id, side: side, price: price, leaves: leaves, info: info})
+		}
+	}
+}
+
+func (r *snapReader) order() (OrderID, Side, Price, Qty, orderInfo) {
+	id, side, price, leaves := OrderID(r.Uvarint()), Side(r.Uvarint()), Price(r.Varint()), Qty(r.Varint())
+	in := orderInfo{
+		account: r.String(), clientOrderID: r.String(),
+		typ: OrderType(r.Uvarint()), tif: TIF(r.Uvarint()), stp: STPMode(r.Uvarint()),
+		qty: Qty(r.Varint()), cumQty: Qty(r.Varint()), cumValue: r.Varint(), stopPrice: Price(r.Varint()),
+		stpKey: r.String(), perShare: r.Varint(), entryTS: r.Varint(),
+	}
+	return id, side, price, leaves, in
+}
+
+func (r *snapReader) account() {
+	name := r.String()
+	a := r.e.account(name)
+	a.ordersToday = int(r.Varint())
+	for range r.Count() {
+		id := r.String()
+		a.clientOrderIDs[id] = orderRef{id: OrderID(r.Uvarint()), symbol: r.String()}
+	}
+}
+
+func (r *snapReader) risk() {
+	has := r.Bool()
+	switch {
+	case has && r.e.risk == nil:
+		r.Fail("snapshot has risk state but the engine runs without risk")
+	case !has && r.e.risk != nil:
+		r.Fail("engine runs with risk but the snapshot has no risk state")
+	case has:
+		if err := r.e.risk.LoadState(r.Bytes()); err != nil {
+			r.Fail("%v", err)
+		}
+	}
+}
