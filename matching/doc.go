@@ -27,8 +27,9 @@
 // a stop price that passes the same checks; other types must carry no price.
 // Then: a client order id the account already used today is rejected with
 // DUPLICATE_CLIENT_ORDER_ID and RefOrderID naming the order that owns it (a
-// rejected order never claims its id); the per-account daily order cap; the
-// effective price; the risk check. An accepted order gets the next order id
+// rejected order never claims its id); the per-account daily order cap
+// (counting accepted orders, with or without client order ids); the
+// effective price; the risk check. A rejected order changes nothing at all. An accepted order gets the next order id
 // and an ExecNew report.
 //
 // Effective prices: a market order may trade up to the upper daily limit
@@ -44,11 +45,14 @@
 // resting order's price. A taker trades with the head of the best opposite
 // level while it crosses its limit. For each trade the engine emits, in
 // order: the public EvTrade, the maker's ExecTrade, the taker's ExecTrade.
-// When matching leaves a price level, one EvBook gives that level's new
-// total. A day order's remainder rests (EvBook for its level); an IOC or FOK
-// remainder expires (ExecExpired, IOC_REMAINDER). A FOK order first checks
-// that it can fill in full against other accounts' orders within its limit;
-// if not it expires with FOK_NOT_FILLABLE and nothing trades.
+// When matching leaves a price level it reached, one EvBook gives that
+// level's new total (even when self-match prevention left it unchanged), and
+// it comes before any report that ends the taker. A day order's remainder
+// rests (EvBook for its level); a limit IOC or FOK remainder expires
+// (ExecExpired, IOC_REMAINDER); a market order's remainder, whatever its
+// condition, is canceled (NO_LIQUIDITY). A FOK order first checks that it
+// can fill in full within its limit; if not it expires with FOK_NOT_FILLABLE
+// and nothing trades.
 //
 // # Self-match prevention
 //
@@ -62,22 +66,31 @@
 //	                 order left with nothing is canceled, else restated
 //
 // Each of these is reported with reason SELF_MATCH_PREVENTED, and the
-// quantity taken off in LastQty. A FOK order counts its own account's orders
-// as unfillable (under cancel_resting they are skipped instead).
+// quantity taken off in LastQty; before them, every prevented match raises
+// an EvAlert (self_match) for surveillance, with risk on or off. The FOK
+// pre-check's walk stops at the first order of the taker's own account (it
+// would end or shrink the taker there) except under cancel_resting, where
+// such orders are skipped. With risk on, accounts of one group (same
+// beneficial owner) count as one account here.
 //
 // # Amend and cancel
 //
 // Both name the order by OrderID or by the client order id it was entered
-// with (OrigClientOrderID), and the symbol. An order that is not open, or not
-// the account's, is rejected UNKNOWN_ORDER (ORDER_NOT_OPEN when the client
-// order id is known but the order is done); an account never learns about
-// another's orders. An amend gives a new price and/or a new total quantity
-// (FIX OrderQty) that must be lower than the current one and above the
-// filled quantity; raising it is AMEND_QTY_INCREASE, changing nothing is
-// AMEND_NO_CHANGE. A lower quantity at the same price keeps time priority; a
+// with (OrigClientOrderID), and the symbol. The account and symbol are
+// validated first (INVALID_ACCOUNT, UNKNOWN_SYMBOL). An order that is not
+// open, or not the account's, is rejected UNKNOWN_ORDER (ORDER_NOT_OPEN,
+// carrying the resolved order id, when the client order id is known but the
+// order is done); an account never learns about another's orders. Such
+// rejections echo the command with status rejected: they answer the request,
+// not the order. An amend gives a new price and/or a new total quantity
+// (FIX OrderQty, 0 or equal = unchanged) that may not exceed the current one
+// and must stay above the filled quantity (AMEND_QTY_INCREASE otherwise);
+// changing nothing is AMEND_NO_CHANGE. Every accepted amend is reported
+// ExecReplaced. A lower quantity at the same price keeps time priority; a
 // new price is reported ExecReplaced and re-enters at the back of the new
 // level, trading first if it crosses. A cancel takes Qty shares off (0 or more
-// than is left: all); a partial cancel keeps time priority. Rejected amends
+// than is left: all; negative: INVALID_QUANTITY); a partial cancel keeps time
+// priority. Rejected amends
 // and cancels of open orders report the order's current state with the
 // reason. Untriggered stops can be canceled but not amended.
 //
@@ -87,7 +100,8 @@
 // triggers, one at a time, each stop whose stop price the last trade price
 // has reached (buy: last ≥ stop; sell: last ≤ stop; before the first trade
 // the last price is the base price): buys lowest stop first, sells highest
-// first, ties and cross-side ties by arrival. A triggered stop is reported
+// first, ties by arrival; when a buy and a sell are both due, the earlier
+// arrival of the two goes first. A triggered stop is reported
 // ExecTriggered and enters as a limit order at its price, possibly trading
 // and triggering more.
 //

@@ -181,3 +181,20 @@ func TestReasonTable(t *testing.T) {
 		seen[code] = r
 	}
 }
+
+// TestRejectedOrderChangesNothing: a rejection at any step leaves the state
+// hash as it was (an early version created the account entry first).
+func TestRejectedOrderChangesNothing(t *testing.T) {
+	for _, e := range []*Engine{newTestEngine(t), newRiskEngine(t)} {
+		before := e.StateHash()
+		cmd := Command{Kind: CmdPlace, Seq: 1, Account: "nobody", Symbol: "005930", Side: Buy, Type: FirstBest, TIF: Day, Qty: 1}
+		evs := e.Apply(&cmd)
+		if evs[0].ExecType != ExecRejected {
+			t.Fatalf("got %v, want a rejection", evs[0].ExecType)
+		}
+		e.seq = 0 // the seq is the only thing a command always advances
+		if e.StateHash() != before {
+			t.Errorf("risk=%v: state changed by a rejected order (%s)", e.risk != nil, evs[0].Reason.Code())
+		}
+	}
+}

@@ -27,7 +27,7 @@ func (e *Engine) place(c *Command) {
 		e.reject(c, r)
 		return
 	}
-	acct := e.account(c.Account)
+	acct := e.accounts[c.Account] // nil until the account's first accepted order
 	if r := e.checkDuplicate(c, acct); r != ReasonNone {
 		return
 	}
@@ -39,6 +39,9 @@ func (e *Engine) place(c *Command) {
 	if r != ReasonNone {
 		e.reject(c, r)
 		return
+	}
+	if acct == nil {
+		acct = e.account(c.Account) // only now: a rejected order changes nothing
 	}
 	e.nextOrderID++
 	t := taker{id: e.nextOrderID, side: c.Side, price: price, limit: limit, leaves: c.Qty, info: orderInfo{
@@ -64,6 +67,9 @@ func (e *Engine) place(c *Command) {
 // pointing at the order that owns it, and enforces the daily order cap. It
 // returns the reason it rejected with, or ReasonNone.
 func (e *Engine) checkDuplicate(c *Command, acct *accountState) Reason {
+	if acct == nil {
+		return ReasonNone // no orders yet: nothing to duplicate, no cap reached
+	}
 	if c.ClientOrderID != "" {
 		if ref, dup := acct.clientOrderIDs[c.ClientOrderID]; dup {
 			e.reject(c, RejDuplicateClientOrderID).RefOrderID = ref.id
