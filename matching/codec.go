@@ -44,7 +44,7 @@ package matching
 //	  6  OrigClientOrderID  str      13  STP                b
 //
 // Event mask, ordered so that common fields take the low bits (a book
-// event's mask fits in two bytes, an execution report's in three or four):
+// event's mask takes one or two bytes, an execution report's three or four):
 //
 //	bit  field              enc     bit  field              enc
 //	  0  Seq                u  Δ     15  Status             b
