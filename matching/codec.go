@@ -30,7 +30,8 @@ package matching
 //	s    zigzag varint (encoding/binary), signed integers
 //	b    one byte, the uint8 enums
 //	str  uvarint length 1..MaxStringLen, then the bytes as they are
-//	-    nothing: the bit alone says "same as the record's command"
+//	-    nothing: the bit alone says "same as the record's command" (ref),
+//	     or that a bool is true
 //
 // Command mask, in struct order:
 //
@@ -42,6 +43,10 @@ package matching
 //	  4  ClientOrderID      str      11  StopPrice          s
 //	  5  OrderID            u        12  Qty                s
 //	  6  OrigClientOrderID  str      13  STP                b
+//	 14  Confirm            -  true  18  Amount             s
+//	 15  RequestID          str      19  Scope              b
+//	 16  Text               str      20  Active             -  true
+//	 17  Group              str
 //
 // Event mask, ordered so that common fields take the low bits (a book
 // event's mask takes one or two bytes, an execution report's three or four):
@@ -61,7 +66,13 @@ package matching
 //	 11  ClientOrderID      str      26  MakerAccount       str
 //	 12  ClientOrderID      -  ref   27  Reason             u
 //	 13  Cmd                b        28  StopPrice          s
-//	 14  ExecType           b
+//	 14  ExecType           b        29  RefOrderID         u
+//	 30  Fee                s        36  SharesHold         s
+//	 31  Tax                s        37  RequestID          str
+//	 32  Amount             s        38  Text               str
+//	 33  Cash               s        39  Scope              b
+//	 34  CashHold           s        40  Active             -  true
+//	 35  Shares             s        41  Alert              b
 //
 // Inside a record an event is encoded against the record's command, because
 // every event carries its command's Seq and TS and most repeat its Symbol,
@@ -125,6 +136,13 @@ const (
 	cmStopPrice
 	cmQty
 	cmSTP
+	cmConfirm
+	cmRequestID
+	cmText
+	cmGroup
+	cmAmount
+	cmScope
+	cmActive
 	cmAll uint64 = 1<<iota - 1
 )
 
@@ -159,6 +177,19 @@ const (
 	evMakerAccount
 	evReason
 	evStopPrice
+	evRefOrderID
+	evFee
+	evTax
+	evAmount
+	evCash
+	evCashHold
+	evShares
+	evSharesHold
+	evRequestID
+	evText
+	evScope
+	evActive
+	evAlert
 	evAll  uint64 = 1<<iota - 1
 	evRefs        = evSymbolRef | evAccountRef | evClientOrderIDRef
 )
@@ -202,7 +233,10 @@ func appendCommandBody(dst []byte, c *Command) []byte {
 		bitIf(c.OrigClientOrderID != "", cmOrigClientOrderID) | bitIf(c.Side != 0, cmSide) |
 		bitIf(c.Type != 0, cmType) | bitIf(c.TIF != 0, cmTIF) |
 		bitIf(c.Price != 0, cmPrice) | bitIf(c.StopPrice != 0, cmStopPrice) |
-		bitIf(c.Qty != 0, cmQty) | bitIf(c.STP != 0, cmSTP)
+		bitIf(c.Qty != 0, cmQty) | bitIf(c.STP != 0, cmSTP) |
+		bitIf(c.Confirm, cmConfirm) | bitIf(c.RequestID != "", cmRequestID) |
+		bitIf(c.Text != "", cmText) | bitIf(c.Group != "", cmGroup) |
+		bitIf(c.Amount != 0, cmAmount) | bitIf(c.Scope != 0, cmScope) | bitIf(c.Active, cmActive)
 	dst = append(dst, byte(c.Kind))
 	dst = binary.AppendUvarint(dst, m)
 	// Each append below writes nothing for a zero value, so the values
@@ -220,7 +254,12 @@ func appendCommandBody(dst []byte, c *Command) []byte {
 	dst = appendS(dst, int64(c.Price))
 	dst = appendS(dst, int64(c.StopPrice))
 	dst = appendS(dst, int64(c.Qty))
-	return appendB(dst, uint8(c.STP))
+	dst = appendB(dst, uint8(c.STP))
+	dst = appendStr(dst, c.RequestID, "")
+	dst = appendStr(dst, c.Text, "")
+	dst = appendStr(dst, c.Group, "")
+	dst = appendS(dst, c.Amount)
+	return appendB(dst, uint8(c.Scope))
 }
 
 func appendEventBody(dst []byte, e *Event, base *Command) []byte {
@@ -240,7 +279,12 @@ func appendEventBody(dst []byte, e *Event, base *Command) []byte {
 		bitIf(e.LastPx != 0, evLastPx) | bitIf(e.LastQty != 0, evLastQty) |
 		bitIf(e.Liquidity != 0, evLiquidity) | bitIf(e.TradeID != 0, evTradeID) |
 		bitIf(e.MakerOrderID != 0, evMakerOrderID) | bitIf(e.MakerAccount != "", evMakerAccount) |
-		bitIf(e.Reason != 0, evReason) | bitIf(e.StopPrice != 0, evStopPrice)
+		bitIf(e.Reason != 0, evReason) | bitIf(e.StopPrice != 0, evStopPrice) |
+		bitIf(e.RefOrderID != 0, evRefOrderID) | bitIf(e.Fee != 0, evFee) | bitIf(e.Tax != 0, evTax) |
+		bitIf(e.Amount != 0, evAmount) | bitIf(e.Cash != 0, evCash) | bitIf(e.CashHold != 0, evCashHold) |
+		bitIf(e.Shares != 0, evShares) | bitIf(e.SharesHold != 0, evSharesHold) |
+		bitIf(e.RequestID != "", evRequestID) | bitIf(e.Text != "", evText) |
+		bitIf(e.Scope != 0, evScope) | bitIf(e.Active, evActive) | bitIf(e.Alert != 0, evAlert)
 	dst = append(dst, byte(e.Kind))
 	dst = binary.AppendUvarint(dst, m)
 	dst = appendU(dst, seq)
@@ -268,7 +312,19 @@ func appendEventBody(dst []byte, e *Event, base *Command) []byte {
 	dst = appendU(dst, uint64(e.MakerOrderID))
 	dst = appendStr(dst, e.MakerAccount, "")
 	dst = appendU(dst, uint64(e.Reason))
-	return appendS(dst, int64(e.StopPrice))
+	dst = appendS(dst, int64(e.StopPrice))
+	dst = appendU(dst, uint64(e.RefOrderID))
+	dst = appendS(dst, e.Fee)
+	dst = appendS(dst, e.Tax)
+	dst = appendS(dst, e.Amount)
+	dst = appendS(dst, e.Cash)
+	dst = appendS(dst, e.CashHold)
+	dst = appendS(dst, int64(e.Shares))
+	dst = appendS(dst, int64(e.SharesHold))
+	dst = appendStr(dst, e.RequestID, "")
+	dst = appendStr(dst, e.Text, "")
+	dst = appendB(dst, uint8(e.Scope))
+	return appendB(dst, uint8(e.Alert))
 }
 
 func bitIf(cond bool, bit uint64) uint64 {
@@ -466,6 +522,23 @@ func (d *decoder) command(c *Command) {
 	if m&cmSTP != 0 {
 		c.STP = STPMode(d.b("STP"))
 	}
+	c.Confirm = m&cmConfirm != 0
+	if m&cmRequestID != 0 {
+		c.RequestID = d.str("RequestID")
+	}
+	if m&cmText != 0 {
+		c.Text = d.str("Text")
+	}
+	if m&cmGroup != 0 {
+		c.Group = d.str("Group")
+	}
+	if m&cmAmount != 0 {
+		c.Amount = d.s("Amount")
+	}
+	if m&cmScope != 0 {
+		c.Scope = KillScope(d.b("Scope"))
+	}
+	c.Active = m&cmActive != 0
 }
 
 // event decodes an event body against base, the record's command (or
@@ -556,6 +629,47 @@ func (d *decoder) eventReport(e *Event, m uint64) {
 	}
 	if m&evStopPrice != 0 {
 		e.StopPrice = Price(d.s("StopPrice"))
+	}
+	d.eventAccount(e, m)
+}
+
+// eventAccount decodes the fields from RefOrderID on: fees and the
+// back-office, kill-switch and alert fields.
+func (d *decoder) eventAccount(e *Event, m uint64) {
+	if m&evRefOrderID != 0 {
+		e.RefOrderID = OrderID(d.u("RefOrderID"))
+	}
+	signed := [...]struct {
+		bit  uint64
+		name string
+		dst  *int64
+	}{
+		{evFee, "Fee", &e.Fee}, {evTax, "Tax", &e.Tax}, {evAmount, "Amount", &e.Amount},
+		{evCash, "Cash", &e.Cash}, {evCashHold, "CashHold", &e.CashHold},
+	}
+	for _, f := range signed {
+		if m&f.bit != 0 {
+			*f.dst = d.s(f.name)
+		}
+	}
+	if m&evShares != 0 {
+		e.Shares = Qty(d.s("Shares"))
+	}
+	if m&evSharesHold != 0 {
+		e.SharesHold = Qty(d.s("SharesHold"))
+	}
+	if m&evRequestID != 0 {
+		e.RequestID = d.str("RequestID")
+	}
+	if m&evText != 0 {
+		e.Text = d.str("Text")
+	}
+	if m&evScope != 0 {
+		e.Scope = KillScope(d.b("Scope"))
+	}
+	e.Active = m&evActive != 0
+	if m&evAlert != 0 {
+		e.Alert = AlertKind(d.b("Alert"))
 	}
 }
 

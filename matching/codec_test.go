@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -23,7 +22,7 @@ import (
 // that would silently break every journal already on disk. Bump
 // CodecVersion instead, keep a decoder for version 1 and its golden files,
 // and add golden files for the new version.
-var rewrite = flag.Bool("rewrite", false, "rewrite testdata/golden and the fuzz seed files from the samples")
+// (the -rewrite flag is declared in scenario_test.go and also regenerates testdata/golden and the fuzz seeds)
 
 // A typical continuous-session trade: a buy limit order for 150 crosses a
 // resting sell of 100 at 70,000 and rests its remainder of 50 at 70,100.
@@ -100,6 +99,14 @@ var commandSamples = []struct {
 		Symbol: "005930", OrigClientOrderID: "c-20240611-000042", Qty: 25}},
 	{"unknown_kind", Command{Kind: 99, Seq: 15, TS: 1_718_070_000_000_000_008}},
 	{"every_field", everyCommandField},
+	{"open_account_in_group", Command{Kind: CmdOpenAccount, Seq: 16, TS: 1_718_070_000_000_000_009,
+		Account: "ACC-9", Group: "family-7", RequestID: "bo-1"}},
+	{"deposit", Command{Kind: CmdDeposit, Seq: 17, TS: 1_718_070_000_000_000_010, Account: "ACC-9",
+		Amount: 5_000_000, RequestID: "bo-2", Text: "wire in"}},
+	{"kill_switch_on", Command{Kind: CmdKillSwitch, Seq: 18, TS: 1_718_070_000_000_000_011, Account: "ACC-9",
+		Scope: KillAccount, Active: true, Text: "margin call"}},
+	{"place_confirmed", Command{Kind: CmdPlace, Seq: 19, TS: 1_718_070_000_000_000_012, Account: "ACC-9",
+		Symbol: "005930", Side: Buy, Type: Limit, TIF: Day, Price: 71_000, Qty: 2_000, Confirm: true}},
 }
 
 var eventSamples = []struct {
@@ -136,6 +143,17 @@ var eventSamples = []struct {
 		Reason: CxlSelfMatch, Side: Sell, Type: FirstBest, TIF: Day, Price: 200_000, Qty: 3,
 		LeavesQty: 1, LastQty: 2}},
 	{"every_field", everyEventField},
+	{"exec_trade_with_fees", Event{Kind: EvExec, Seq: 20, TS: 21, Symbol: "005930", Account: "A", OrderID: 3,
+		Cmd: CmdPlace, ExecType: ExecTrade, Status: StatusFilled, Side: Sell, Type: Limit, TIF: Day,
+		Price: 71_000, Qty: 5, CumQty: 5, CumValue: 355_000, LastPx: 71_000, LastQty: 5, Liquidity: Taker,
+		TradeID: 9, Fee: 53, Tax: 710}},
+	{"duplicate_reject", Event{Kind: EvExec, Seq: 21, TS: 22, Symbol: "005930", Account: "A",
+		ClientOrderID: "x", Cmd: CmdPlace, ExecType: ExecRejected, Status: StatusRejected,
+		Reason: RejDuplicateClientOrderID, RefOrderID: 1}},
+	{"account", Event{Kind: EvAccount, Seq: 22, TS: 23, Cmd: CmdCreditShares, Account: "A", Symbol: "005930",
+		RequestID: "bo-3", Text: "transfer in", Amount: 100, Cash: 1_000_000, CashHold: 71_011, Shares: 100, SharesHold: 30}},
+	{"kill_switch", Event{Kind: EvKillSwitch, Seq: 23, TS: 24, Cmd: CmdKillSwitch, Scope: KillGlobal, Active: true, Count: 12}},
+	{"alert", Event{Kind: EvAlert, Seq: 24, TS: 25, Symbol: "005930", Account: "A", Alert: AlertOTR, Count: 201, Qty: 3}},
 }
 
 var recordSamples = []struct {
@@ -310,6 +328,8 @@ func randomize(r *rand.Rand, v reflect.Value) {
 			f.SetUint(randomBits(r) >> (64 - f.Type().Bits()))
 		case reflect.Int32, reflect.Int64:
 			f.SetInt(int64(randomBits(r)) >> (64 - f.Type().Bits()))
+		case reflect.Bool:
+			f.SetBool(true)
 		default:
 			panic(fmt.Sprintf("randomize: no generator for %s.%s (%s)", v.Type(), v.Type().Field(i).Name, f.Kind()))
 		}
@@ -389,8 +409,8 @@ func TestCodecRejects(t *testing.T) {
 			"Seq at offset 3: varint overflows 64 bits"},
 		{"non-minimal varint", "command", []byte{1, 1, 0x81, 0x00, 5}, "mask at offset 2: varint longer than needed"},
 		{"non-minimal field", "event", []byte{1, 3, byte(evPrice), 0x82, 0x80, 0x00}, "Price at offset 3: varint longer than needed"},
-		{"unknown command bit", "command", []byte{1, 1, 0x80, 0x80, 0x01}, "unknown bits 0x4000"},
-		{"unknown event bit", "event", []byte{1, 1, 0x80, 0x80, 0x80, 0x80, 0x02}, "unknown bits 0x20000000"},
+		{"unknown command bit", "command", []byte{1, 1, 0x80, 0x80, 0x80, 0x01}, "unknown bits 0x200000"},
+		{"unknown event bit", "event", []byte{1, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, "unknown bits 0x40000000000"},
 		{"ref in single event", "event", []byte{1, 1, byte(evSymbolRef)}, "unknown bits 0x8"},
 		{"zero under set bit", "command", []byte{1, 1, byte(cmSeq), 0}, "Seq at offset 3: zero value under a set mask bit"},
 		{"zero enum", "event", []byte{1, 1, byte(evSide), 0}, "Side at offset 3: zero value"},

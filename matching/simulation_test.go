@@ -167,22 +167,25 @@ func eventLines(evs []Event) string {
 	return b.String()
 }
 
-// simJournal stands in for the journal. The package has no binary command
-// codec yet (AppendCommand / DecodeCommand are being written), so it keeps
-// copies of the Command structs; once the codec lands, record should append
-// AppendCommand's bytes and command decode them with DecodeCommand, and the
+// simJournal stands in for the journal: it keeps each command as the
+// binary codec encodes it and decodes it again for replay, so the
 // simulation covers the codec's round trip as well.
 type simJournal struct {
-	cmds []Command
+	recs [][]byte
 }
 
-func (j *simJournal) record(c *Command) { j.cmds = append(j.cmds, *c) }
+func (j *simJournal) record(c *Command) { j.recs = append(j.recs, AppendCommand(nil, c)) }
 
 func (j *simJournal) command(i int) (Command, error) {
-	if i >= len(j.cmds) {
+	if i >= len(j.recs) {
 		return Command{}, errors.New("past the end of the journal")
 	}
-	return j.cmds[i], nil
+	var c Command
+	n, err := DecodeCommand(j.recs[i], &c)
+	if err == nil && n != len(j.recs[i]) {
+		err = fmt.Errorf("command %d: %d trailing bytes", i, len(j.recs[i])-n)
+	}
+	return c, err
 }
 
 // digestSeed keys digestEvents; one per test process is all replay needs.
