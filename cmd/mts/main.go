@@ -1,0 +1,73 @@
+// Command mts is the one binary of MTS, the order-matching backend of a
+// Korean brokerage. Subcommands:
+//
+//	mts replay [--instruments FILE] [--no-book] [--strict] ORDERS.jsonl|-
+//
+// and, as they land: serve, engine, gateway, journal, loadtest, token. This
+// package is the only place that reads flags, files and the environment; it
+// builds the other packages' parts and wires them together.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitFail  = 1 // the command ran and something went wrong
+	exitUsage = 2 // the command line was wrong
+)
+
+// Main is the program. It is a type rather than a function so that tests run
+// the whole program in-process, with their own arguments, input and output
+// (the pattern of benbjohnson/wtf's cmd/wtfd). When `serve` lands it will
+// also hold the running parts, so a test can start the server on :0 and
+// close it.
+type Main struct{}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := new(Main).Run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// Run runs one subcommand and returns the process exit status: 0 on success,
+// 1 when the command failed, 2 on a usage error. args excludes the program
+// name.
+func (m *Main) Run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "replay":
+		return runReplay(ctx, rest, stdin, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	case "serve", "engine", "gateway", "journal", "loadtest", "token":
+		fmt.Fprintf(stderr, "mts %s: not implemented yet\n", cmd)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "mts: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+}
+
+const usage = `usage: mts <command> [arguments]
+
+commands:
+  replay    apply a file of order requests to a fresh engine and print every event
+  help      print this message
+
+planned:    serve, engine, gateway, journal, loadtest, token
+
+Run 'mts <command> -h' for a command's flags.
+`

@@ -1,0 +1,146 @@
+package gateway
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/mts-krx/mts/api"
+	"github.com/mts-krx/mts/matching"
+)
+
+// AvgPxPlaces is how many decimal places avgPx carries.
+const AvgPxPlaces = 4
+
+var two = decimal.NewFromInt(2)
+
+// Message converts an engine event into its wire message: an
+// api.ExecutionReport, api.Trade or api.BookLevel value. It returns nil for
+// an event kind it does not know, which a test keeps from happening.
+func Message(e *matching.Event) any {
+	switch e.Kind {
+	case matching.EvExec:
+		return ExecutionReport(e)
+	case matching.EvTrade:
+		return Trade(e)
+	case matching.EvBook:
+		return BookLevel(e)
+	}
+	return nil
+}
+
+// ExecutionReport converts an EvExec event.
+func ExecutionReport(e *matching.Event) api.ExecutionReport {
+	num, den := e.AvgPx()
+	r := api.ExecutionReport{
+		Type: api.TypeExecution, Seq: e.Seq, TS: FormatTS(e.TS),
+		Account: e.Account, Symbol: e.Symbol,
+		OrderID: orderID(e.OrderID), ClientOrderID: e.ClientOrderID,
+		Request: e.Cmd.String(), ExecType: e.ExecType.String(), Status: e.Status.String(),
+		Reason: api.Code(e.Reason.Code()),
+		Side:   side(e.Side), OrdType: known(e.Type.String()), TIF: known(e.TIF.String()),
+		Price: optional(int64(e.Price)), StopPrice: optional(int64(e.StopPrice)),
+		Qty: number(int64(e.Qty)), CumQty: number(int64(e.CumQty)), LeavesQty: number(int64(e.LeavesQty)),
+		AvgPx:  AvgPx(num, den),
+		LastPx: optional(int64(e.LastPx)), LastQty: optional(int64(e.LastQty)),
+		Fee: optional(e.Fee), Tax: optional(e.Tax),
+		RefOrderID: orderID(e.RefOrderID),
+	}
+	if e.Liquidity != 0 {
+		r.Liquidity = e.Liquidity.String()
+	}
+	if e.TradeID != 0 {
+		r.TradeID = strconv.FormatUint(e.TradeID, 10)
+	}
+	return r
+}
+
+// Trade converts an EvTrade event.
+func Trade(e *matching.Event) api.Trade {
+	return api.Trade{
+		Type: api.TypeTrade, Seq: e.Seq, TS: FormatTS(e.TS), Symbol: e.Symbol,
+		TradeID: strconv.FormatUint(e.TradeID, 10),
+		Price:   number(int64(e.LastPx)), Qty: number(int64(e.LastQty)), Side: side(e.Side),
+		TakerOrderID: orderID(e.OrderID), MakerOrderID: orderID(e.MakerOrderID),
+		TakerAccount: e.Account, MakerAccount: e.MakerAccount,
+	}
+}
+
+// BookLevel converts an EvBook event.
+func BookLevel(e *matching.Event) api.BookLevel {
+	return api.BookLevel{
+		Type: api.TypeBook, Seq: e.Seq, TS: FormatTS(e.TS), Symbol: e.Symbol,
+		Side: side(e.Side), Price: number(int64(e.Price)), Qty: number(int64(e.Qty)), Count: e.Count,
+	}
+}
+
+// FormatTS renders Unix nanoseconds as RFC 3339 in UTC with as many
+// fractional digits as needed.
+func FormatTS(ts int64) string {
+	return time.Unix(0, ts).UTC().Format(time.RFC3339Nano)
+}
+
+// AvgPx renders num/den as an exact decimal string rounded half to even at
+// AvgPxPlaces places, without trailing zeros: 1779000/25 is "71160",
+// 100001/3 is "33333.6667". The quotient and remainder are exact (big
+// integers), so there is no double rounding. den must not be zero.
+func AvgPx(num, den int64) api.Decimal {
+	n, d := decimal.NewFromInt(num), decimal.NewFromInt(den)
+	q, r := n.QuoRem(d, AvgPxPlaces) // q truncated toward zero, |r| < |d|·10⁻⁴
+	unit := decimal.New(1, -AvgPxPlaces)
+	half := r.Abs().Mul(two).Cmp(d.Abs().Mul(unit)) // 2|r| against |d|·10⁻⁴
+	if half > 0 || half == 0 && q.Shift(AvgPxPlaces).Coefficient().Bit(0) == 1 {
+		if (num < 0) != (den < 0) {
+			unit = unit.Neg()
+		}
+		q = q.Add(unit)
+	}
+	return api.Decimal(trimZeros(q.StringFixed(AvgPxPlaces)))
+}
+
+func trimZeros(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	s = strings.TrimRight(s, "0")
+	s = strings.TrimSuffix(s, ".")
+	if s == "-0" {
+		return "0"
+	}
+	return s
+}
+
+func number(v int64) api.Decimal { return api.Decimal(strconv.FormatInt(v, 10)) }
+
+// optional renders 0 as "" so that omitempty leaves the field out.
+func optional(v int64) api.Decimal {
+	if v == 0 {
+		return ""
+	}
+	return number(v)
+}
+
+func orderID(id matching.OrderID) api.OrderID {
+	if id == 0 {
+		return ""
+	}
+	return api.OrderID(strconv.FormatUint(uint64(id), 10))
+}
+
+func side(s matching.Side) string {
+	if !s.Valid() {
+		return ""
+	}
+	return s.String()
+}
+
+// known maps matching's "unknown" spelling of an invalid enum to "", which
+// omitempty leaves out: a rejection of a malformed order has no order type.
+func known(s string) string {
+	if s == "unknown" {
+		return ""
+	}
+	return s
+}
