@@ -72,11 +72,13 @@ func (b *Book[T]) Len() int { return len(b.index) }
 func (b *Book[T]) Get(id OrderID) *Order[T] { return b.index[id] }
 
 // Add appends an order at the back of its price level and returns it. It panics
-// on a duplicate id, an invalid side or a non-positive quantity: those are
-// engine bugs, not user errors, and the engine validates before calling.
+// on a duplicate id, an invalid side or a non-positive price or quantity:
+// those are engine bugs, not user errors, and the engine validates before
+// calling. (A positive price also keeps the negated bid keys from
+// overflowing.)
 func (b *Book[T]) Add(id OrderID, side Side, price Price, qty Qty, data T) *Order[T] {
-	if qty <= 0 || !side.Valid() {
-		panic("orderbook: Add with invalid side or quantity")
+	if qty <= 0 || price <= 0 || !side.Valid() {
+		panic("orderbook: Add with invalid side, price or quantity")
 	}
 	if _, dup := b.index[id]; dup {
 		panic("orderbook: Add with duplicate order id")

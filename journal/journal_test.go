@@ -1,0 +1,243 @@
+package journal
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/dgraph-io/badger/v4"
+)
+
+func TestAppendReopenRead(t *testing.T) {
+	j := openJournal(t, testOptions(t))
+	for _, size := range []int{1, 3, 64, 200, 500} {
+		appendN(t, j, 232, size)
+	}
+	const last = 5 * 232
+	if got := j.LastSeq(); got != last {
+		t.Fatalf("LastSeq after appends: got %d, want %d", got, last)
+	}
+	checkRecords(t, readAll(t, j, 1), 1, last)
+	seq, link := j.Head()
+
+	j = reopen(t, j)
+	if gotSeq, gotLink := j.Head(); gotSeq != seq || gotLink != link {
+		t.Fatalf("Head after reopen: got %d %x, want %d %x", gotSeq, gotLink, seq, link)
+	}
+	checkRecords(t, readAll(t, j, 0), 1, last)
+	checkRecords(t, readAll(t, j, 700), 700, last)
+	if got := readAll(t, j, last+1); len(got) != 0 {
+		t.Fatalf("Read(LastSeq+1): got %d records, want 0", len(got))
+	}
+	appendN(t, j, 10, 10)
+	checkRecords(t, readAll(t, j, last-1), last-1, last+10)
+	if err := j.Verify(); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+}
+
+func TestEmptyJournal(t *testing.T) {
+	j := openJournal(t, testOptions(t))
+	if seq, link := j.Head(); seq != 0 || link != (Link{}) {
+		t.Fatalf("Head of empty journal: got %d %x, want 0 and the zero link", seq, link)
+	}
+	if got := readAll(t, j, 1); len(got) != 0 {
+		t.Fatalf("Read of empty journal: got %d records, want 0", len(got))
+	}
+	if err := j.Append(nil); err != nil {
+		t.Fatalf("Append(nil): got %v, want nil", err)
+	}
+	if err := j.Verify(); err != nil {
+		t.Fatalf("Verify of empty journal: %v", err)
+	}
+}
+
+func TestAppendRejectsNonDense(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		seqs []uint64 // after records 1..10
+	}{
+		{"gap", []uint64{12}},
+		{"duplicate", []uint64{10}},
+		{"restart at 1", []uint64{1}},
+		{"out of order", []uint64{11, 13, 12}},
+		{"duplicate in batch", []uint64{11, 12, 12}},
+		{"gap in batch", []uint64{11, 12, 14}},
+		{"zero", []uint64{0}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := openJournal(t, testOptions(t))
+			appendN(t, j, 10, 10)
+			seq, link := j.Head()
+			recs := make([]Record, len(tc.seqs))
+			for i, s := range tc.seqs {
+				recs[i] = recordFor(s)
+			}
+			if err := j.Append(recs); !errors.Is(err, ErrSeq) {
+				t.Fatalf("Append(seqs %v): got %v, want ErrSeq", tc.seqs, err)
+			}
+			if gotSeq, gotLink := j.Head(); gotSeq != seq || gotLink != link {
+				t.Fatalf("Head after rejected Append: got %d %x, want %d %x", gotSeq, gotLink, seq, link)
+			}
+			checkRecords(t, readAll(t, j, 1), 1, 10)
+			appendN(t, j, 1, 1) // the journal is still usable
+		})
+	}
+}
+
+func TestAppendRejectsOversizedPayload(t *testing.T) {
+	j := openJournal(t, testOptions(t))
+	recs := batch(1, 2)
+	recs[1].Payload = make([]byte, MaxPayloadBytes+1)
+	if err := j.Append(recs); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Append(payload of %d bytes): got %v, want ErrTooLarge", MaxPayloadBytes+1, err)
+	}
+	if got := j.LastSeq(); got != 0 {
+		t.Fatalf("LastSeq after rejected Append: got %d, want 0", got)
+	}
+}
+
+// A batch over Badger's transaction limit must be split, not refused.
+func TestAppendSplitsBigBatch(t *testing.T) {
+	opts := testOptions(t)
+	opts.MemTableBytes = minMemTableBytes // transaction limit ~150 KiB
+	j := openJournal(t, opts)
+	appendN(t, j, 1, 1)
+	if got := j.commits.Load(); got != 1 {
+		t.Fatalf("commits for a 1-record Append: got %d, want 1", got)
+	}
+	const n = 5000 // ~750 KiB of frames, five times the limit
+	if err := j.Append(batch(2, n)); err != nil {
+		t.Fatalf("Append(%d records): %v", n, err)
+	}
+	if got := j.commits.Load() - 1; got < 2 {
+		t.Fatalf("commits for a %d-record Append: got %d, want it split into several", n, got)
+	}
+	j = reopen(t, j)
+	checkRecords(t, readAll(t, j, 1), 1, n+1)
+}
+
+func TestReadStopsAtCallbackError(t *testing.T) {
+	j := openJournal(t, testOptions(t))
+	appendN(t, j, 20, 20)
+	stop := errors.New("stop")
+	calls := 0
+	err := j.Read(3, func(r Record) error {
+		calls++
+		if r.Seq == 7 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || calls != 5 {
+		t.Fatalf("Read(3) stopping at 7: got err %v after %d calls, want %v after 5", err, calls, stop)
+	}
+}
+
+// The back office tails a live journal while the engine appends.
+func TestReadConcurrentWithAppend(t *testing.T) {
+	j := openJournal(t, testOptions(t))
+	const n = 1000
+	done := make(chan error, 1)
+	go func() {
+		for seq := uint64(1); seq <= n; seq += 5 {
+			if err := j.Append(batch(seq, int(min(5, n-seq+1)))); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	var got []Record
+	deadline := time.Now().Add(20 * time.Second)
+	for next := uint64(1); next <= n; next = uint64(len(got)) + 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("tail reached %d of %d records before the deadline", len(got), n)
+		}
+		if err := j.Read(next, func(r Record) error { got = append(got, r); return nil }); err != nil {
+			t.Fatalf("Read(%d) while appending: %v", next, err)
+		}
+		runtime.Gosched()
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("Append: %v", err)
+	}
+	checkRecords(t, got, 1, n)
+}
+
+func TestClosed(t *testing.T) {
+	j := openJournal(t, testOptions(t))
+	appendN(t, j, 3, 3)
+	if err := j.SaveSnapshot(3, nil, []byte("s")); err != nil {
+		t.Fatalf("SaveSnapshot: %v", err)
+	}
+	if err := j.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	calls := map[string]error{
+		"Append":        j.Append(batch(4, 1)),
+		"Read":          j.Read(1, func(Record) error { return nil }),
+		"Verify":        j.Verify(),
+		"SaveSnapshot":  j.SaveSnapshot(3, nil, nil),
+		"TruncateAfter": j.TruncateAfter(1),
+		"Close":         j.Close(),
+	}
+	_, err := j.Snapshots()
+	calls["Snapshots"] = err
+	_, _, err = j.LoadSnapshot(3)
+	calls["LoadSnapshot"] = err
+	for name, err := range calls {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("%s after Close: got %v, want ErrClosed", name, err)
+		}
+	}
+	if got := j.LastSeq(); got != 3 {
+		t.Errorf("LastSeq after Close: got %d, want 3", got)
+	}
+}
+
+func TestOpenValidatesOptions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts Options
+	}{
+		{"no dir", Options{}},
+		{"tiny memtable", Options{Dir: t.TempDir(), MemTableBytes: 64 << 10}},
+		{"unknown durability", Options{Dir: t.TempDir(), Durability: 7}},
+	} {
+		if j, err := Open(tc.opts); err == nil {
+			j.Close()
+			t.Errorf("Open(%s): got nil error, want one", tc.name)
+		}
+	}
+}
+
+func TestOpenRefusesForeignBadgerDir(t *testing.T) {
+	dir := t.TempDir()
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil))
+	if err != nil {
+		t.Fatalf("badger.Open: %v", err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatalf("badger Close: %v", err)
+	}
+	if j, err := Open(Options{Dir: dir, Logger: testOptions(t).Logger}); err == nil {
+		j.Close()
+		t.Fatalf("Open of a plain Badger directory: got nil error, want the magic version refused")
+	}
+}
+
+func TestBadgerLoggerRoutesWarningsAndErrorsOnly(t *testing.T) {
+	var lines []string
+	l := badgerLogger{newRecordingLogger(&lines)}
+	l.Debugf("debug %d\n", 1)
+	l.Infof("info %d\n", 2)
+	l.Warningf("warn %d\n", 3)
+	l.Errorf("error %d\n", 4)
+	want := []string{"WARN warn 3", "ERROR error 4"}
+	if fmt.Sprint(lines) != fmt.Sprint(want) {
+		t.Fatalf("logged lines: got %q, want %q", lines, want)
+	}
+}

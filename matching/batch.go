@@ -1,0 +1,89 @@
+package matching
+
+// Batch is one group of commands the loop applied together and journals
+// with one sync. A Publisher sees it after it is durable; all of it is
+// reused for a later batch once Publish returns.
+type Batch struct {
+	reqs    []*Request
+	cmds    []Command
+	ends    []int   // ends[i] is the end of command i's events in events
+	events  []Event // copies: the engine's slice is reused by every Apply
+	buf     []byte  // encoded records, back to back
+	offs    []int   // offs[i] is where record i starts in buf
+	records []Record
+
+	snapshot []byte // engine snapshot taken after this batch, if any
+	snapSeq  uint64
+	snapHash [32]byte
+}
+
+func newBatch() *Batch { return &Batch{} }
+
+// Len returns the number of commands in the batch.
+func (b *Batch) Len() int { return len(b.cmds) }
+
+// Command returns the i-th command, stamped with its Seq and TS.
+func (b *Batch) Command(i int) *Command { return &b.cmds[i] }
+
+// Events returns the events of the i-th command.
+func (b *Batch) Events(i int) []Event {
+	start := 0
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.events[start:b.ends[i]]
+}
+
+// Record returns the i-th journal record (its Payload is AppendRecord's
+// encoding of the command and its events).
+func (b *Batch) Record(i int) Record { return b.records[i] }
+
+func (b *Batch) reset() {
+	clear(b.reqs) // drop references to requests already answered
+	b.reqs, b.cmds, b.ends, b.events = b.reqs[:0], b.cmds[:0], b.ends[:0], b.events[:0]
+	b.buf, b.offs, b.records, b.snapshot = b.buf[:0], b.offs[:0], b.records[:0], b.snapshot[:0]
+}
+
+func (b *Batch) add(r *Request, cmd *Command, evs []Event) {
+	b.reqs = append(b.reqs, r)
+	b.cmds = append(b.cmds, *cmd)
+	b.events = append(b.events, evs...)
+	b.ends = append(b.ends, len(b.events))
+	b.offs = append(b.offs, len(b.buf))
+	b.buf = AppendRecord(b.buf, cmd, evs)
+}
+
+// seal builds the records once buf has stopped growing, so that no payload
+// points into an array that a later append moved away from.
+func (b *Batch) seal() {
+	for i := range b.cmds {
+		end := len(b.buf)
+		if i+1 < len(b.offs) {
+			end = b.offs[i+1]
+		}
+		b.records = append(b.records, Record{Seq: b.cmds[i].Seq, TS: b.cmds[i].TS, Payload: b.buf[b.offs[i]:end]})
+	}
+}
+
+func (b *Batch) lastSeq() uint64 { return b.cmds[len(b.cmds)-1].Seq }
+
+// deliver answers every request and hands the batch to the publisher.
+func (b *Batch) deliver(p Publisher) {
+	for i, r := range b.reqs {
+		if r.Reply != nil {
+			r.Reply(&Result{Cmd: &b.cmds[i], Events: b.Events(i)})
+		}
+	}
+	if p != nil {
+		p.Publish(b)
+	}
+}
+
+// refuse answers every request with err: the batch is not known durable.
+func (b *Batch) refuse(err error) {
+	for i, r := range b.reqs {
+		if r.Reply != nil {
+			r.Reply(&Result{Cmd: &b.cmds[i], Err: err})
+		}
+	}
+}

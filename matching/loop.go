@@ -1,0 +1,348 @@
+package matching
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mts-krx/mts/internal/queue"
+)
+
+// The loop's errors. A caller that gets ErrBusy or ErrStopped knows the
+// command was never applied; ErrOutcomeUnknown means it was applied but its
+// batch may or may not have reached the disk: the client must query by
+// client order id after the restart.
+var (
+	ErrBusy           = errors.New("matching: input queue full")
+	ErrStopped        = errors.New("matching: loop stopped")
+	ErrOutcomeUnknown = errors.New("matching: journal failed; outcome unknown")
+	ErrTooLong        = errors.New("matching: a command string is longer than the codec allows")
+)
+
+// Record is one journal record: a command and its events, encoded with
+// AppendRecord, under the command's sequence number.
+type Record struct {
+	Seq     uint64
+	TS      int64
+	Payload []byte
+}
+
+// Journal is what the loop needs from the system of record: append a batch
+// of records, durably, with one sync. Append returns only when the records
+// will survive a crash (in durable mode); an error is fatal to the loop.
+type Journal interface {
+	Append(recs []Record) error
+}
+
+// SnapshotSink stores an engine snapshot taken at seq. The loop calls it
+// only after every record up to seq is durable, so a snapshot is never ahead
+// of the journal. A failure is reported but not fatal: recovery falls back
+// to an older snapshot or a longer replay.
+type SnapshotSink interface {
+	SaveSnapshot(seq uint64, stateHash []byte, data []byte) error
+}
+
+// Publisher receives every batch once it is durable: replies have been
+// sent, and now execution reports, market data and the live journal feed go
+// out. It is called from the loop's commit goroutine and must not keep b.
+type Publisher interface {
+	Publish(b *Batch)
+}
+
+// Result is what a submitter learns about its command.
+type Result struct {
+	Cmd    *Command // stamped with Seq and TS
+	Events []Event  // valid only during the Reply call
+	Err    error    // ErrOutcomeUnknown or ErrStopped; nil when durable
+}
+
+// Request is one command for the loop. Reply, if set, is called exactly once
+// from the loop's commit goroutine: after the command's batch is durable, or
+// with an error. It must not block for long: it holds up the whole batch.
+type Request struct {
+	Cmd   Command
+	Reply func(*Result)
+}
+
+// LoopConfig configures a Loop. Engine, Journal and Clock are required.
+type LoopConfig struct {
+	Engine    *Engine
+	Journal   Journal
+	Publisher Publisher    // optional
+	Snapshots SnapshotSink // optional
+	Clock     func() int64 // Unix nanoseconds; stamped on every command
+
+	QueueLen      int  // input queue capacity; full = ErrBusy (default 65,536)
+	MaxBatchLen   int  // commands per batch (default 512)
+	MaxBatchBytes int  // encoded bytes per batch (default 1 MiB)
+	SnapshotEvery int  // records between snapshots; 0 = never
+	RingQueue     bool // the lock-free ring instead of the channel (see BENCHMARKS.md)
+
+	// OnSnapshotError, if set, hears about snapshots that could not be saved.
+	OnSnapshotError func(seq uint64, err error)
+}
+
+func (c *LoopConfig) defaults() error {
+	if c.Engine == nil || c.Journal == nil || c.Clock == nil {
+		return errors.New("matching: LoopConfig needs Engine, Journal and Clock")
+	}
+	if c.QueueLen <= 0 {
+		c.QueueLen = 1 << 16
+	}
+	if c.MaxBatchLen <= 0 {
+		c.MaxBatchLen = 512
+	}
+	if c.MaxBatchBytes <= 0 {
+		c.MaxBatchBytes = 1 << 20
+	}
+	return nil
+}
+
+// Loop is the single goroutine that owns the Engine, and the pipeline that
+// makes its output durable before anyone sees it.
+//
+//	Submit ──► queue ──► apply goroutine ──full──► commit goroutine ──► Reply, Publisher
+//	  (any      (bounded,   stamps seq+ts,             Journal.Append (one
+//	goroutine)   ErrBusy)   Engine.Apply,              sync), snapshot, then
+//	                        encodes records            release outputs
+//	                             ▲                            │
+//	                             └──────────free◄─────────────┘
+//
+// Two batch buffers circulate between the goroutines, so the sync of batch
+// N overlaps the matching of batch N+1 but never more: when the disk falls
+// behind, the apply goroutine waits for a free buffer and the input queue
+// fills up, which callers see as ErrBusy. Nothing of a batch — replies,
+// execution reports, market data — leaves before its Append returns
+// (durability before visibility); the commit goroutine is the only place
+// outputs are released.
+//
+// A journal error is fail-stop: the engine has applied commands the disk may
+// not hold, so the loop refuses everything from then on. Commands of the
+// batch whose write failed are answered ErrOutcomeUnknown; later batches and
+// queued commands, never written, ErrStopped. Err reports the cause and Done
+// closes; the process must exit and recover from the journal.
+//
+// Why a channel between the stages and not a lock: the engine and its batch
+// are handed over, never shared, so no mutex sits on the matching path.
+type Loop struct {
+	cfg   LoopConfig
+	e     *Engine
+	q     queue.Queue[*Request]
+	full  chan *Batch
+	free  chan *Batch
+	fail  chan struct{} // closed on the first journal error
+	done  chan struct{} // closed when both goroutines have exited
+	start sync.Once
+
+	failErr   atomic.Pointer[error]
+	failOnce  sync.Once
+	committed atomic.Uint64 // highest durable seq
+	lastTS    int64         // apply goroutine only
+	lastSnap  uint64        // apply goroutine only
+}
+
+// NewLoop builds a loop around an engine that has already recovered its
+// state; sequence numbers continue from the engine's.
+func NewLoop(cfg LoopConfig) (*Loop, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	l := &Loop{
+		cfg: cfg, e: cfg.Engine,
+		full: make(chan *Batch, 1), free: make(chan *Batch, 2),
+		fail: make(chan struct{}), done: make(chan struct{}),
+	}
+	if cfg.RingQueue {
+		l.q = queue.NewRing[*Request](cfg.QueueLen, cfg.MaxBatchLen)
+	} else {
+		l.q = queue.NewChan[*Request](cfg.QueueLen, cfg.MaxBatchLen)
+	}
+	l.free <- newBatch()
+	l.free <- newBatch()
+	l.committed.Store(cfg.Engine.Seq())
+	l.lastSnap = cfg.Engine.Seq()
+	return l, nil
+}
+
+// Start starts the loop's goroutines. It may be called once.
+func (l *Loop) Start() {
+	l.start.Do(func() {
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); l.applyLoop() }()
+		go func() { defer wg.Done(); l.commitLoop() }()
+		go func() { wg.Wait(); close(l.done) }()
+	})
+}
+
+// Submit queues a command. It never blocks: a full queue is ErrBusy, a
+// stopped loop ErrStopped, an over-long string ErrTooLong (the codec could
+// not journal it). On a nil error Reply will be called exactly once.
+func (l *Loop) Submit(r *Request) error {
+	if l.Err() != nil {
+		return ErrStopped
+	}
+	if !fitsCodec(&r.Cmd) {
+		return ErrTooLong
+	}
+	if !l.q.Push(r) {
+		select {
+		case <-l.done:
+			return ErrStopped
+		default:
+		}
+		if l.Err() != nil {
+			return ErrStopped
+		}
+		return ErrBusy
+	}
+	return nil
+}
+
+func fitsCodec(c *Command) bool {
+	for _, s := range [...]string{c.Account, c.Symbol, c.ClientOrderID, c.OrigClientOrderID, c.RequestID, c.Text, c.Group} {
+		if len(s) > MaxStringLen {
+			return false
+		}
+	}
+	return true
+}
+
+// Stop refuses new commands, lets every accepted one through the pipeline,
+// and waits for the goroutines to exit. It returns the fail-stop error, if
+// any. Call Start first.
+func (l *Loop) Stop() error {
+	l.q.Close()
+	<-l.done
+	return l.Err()
+}
+
+// Done is closed when the loop's goroutines have exited (after Stop, or
+// after a journal failure once the queue is drained).
+func (l *Loop) Done() <-chan struct{} { return l.done }
+
+// Err returns the journal error that stopped the loop, or nil while it is
+// healthy.
+func (l *Loop) Err() error {
+	if p := l.failErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// CommittedSeq returns the highest sequence number known durable.
+func (l *Loop) CommittedSeq() uint64 { return l.committed.Load() }
+
+// QueueLen returns how many commands wait in the input queue.
+func (l *Loop) QueueLen() int { return l.q.Len() }
+
+func (l *Loop) setFailed(err error) {
+	l.failOnce.Do(func() {
+		err = fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
+		l.failErr.Store(&err)
+		close(l.fail)
+		l.q.Close()
+	})
+}
+
+// applyLoop is the apply goroutine: the only code that touches the engine
+// while the loop runs.
+func (l *Loop) applyLoop() {
+	defer close(l.full)
+	var reqs []*Request
+	for {
+		var ok bool
+		reqs, ok = l.q.Drain(reqs[:0])
+		for len(reqs) > 0 {
+			b := l.freeBatch()
+			if b == nil {
+				refuse(reqs, ErrStopped)
+				break
+			}
+			n := l.fill(b, reqs)
+			reqs = reqs[n:]
+			l.full <- b
+		}
+		if !ok {
+			return
+		}
+	}
+}
+
+// freeBatch waits for a batch buffer, or returns nil once the loop failed.
+func (l *Loop) freeBatch() *Batch {
+	select {
+	case b := <-l.free:
+		return b
+	case <-l.fail:
+		return nil
+	}
+}
+
+// fill applies requests into b until a batch cap is reached and returns how
+// many it took (at least one).
+func (l *Loop) fill(b *Batch, reqs []*Request) int {
+	b.reset()
+	n := 0
+	for n < len(reqs) && n < l.cfg.MaxBatchLen && (n == 0 || len(b.buf) < l.cfg.MaxBatchBytes) {
+		l.apply(b, reqs[n])
+		n++
+	}
+	b.seal()
+	if every := uint64(l.cfg.SnapshotEvery); every > 0 && l.cfg.Snapshots != nil && l.e.Seq()-l.lastSnap >= every {
+		b.snapshot = l.e.AppendSnapshot(b.snapshot[:0])
+		b.snapSeq, b.snapHash = l.e.Seq(), sha256.Sum256(b.snapshot)
+		l.lastSnap = l.e.Seq()
+	}
+	return n
+}
+
+// apply stamps one command, applies it and adds it to the batch. The clock
+// is kept monotonic so that journal timestamps never go backwards even when
+// the wall clock does.
+func (l *Loop) apply(b *Batch, r *Request) {
+	cmd := r.Cmd
+	cmd.Seq = l.e.Seq() + 1
+	cmd.TS = max(l.cfg.Clock(), l.lastTS)
+	l.lastTS = cmd.TS
+	b.add(r, &cmd, l.e.Apply(&cmd))
+}
+
+// commitLoop is the commit goroutine: it makes each batch durable, then
+// releases its outputs, then hands the buffer back.
+func (l *Loop) commitLoop() {
+	for b := range l.full {
+		if l.Err() != nil {
+			b.refuse(ErrStopped) // never written: lost with the process
+			continue
+		}
+		if err := l.cfg.Journal.Append(b.records); err != nil {
+			l.setFailed(err)
+			b.refuse(ErrOutcomeUnknown) // the write may or may not have landed
+			continue
+		}
+		l.committed.Store(b.lastSeq())
+		l.saveSnapshot(b)
+		b.deliver(l.cfg.Publisher)
+		l.free <- b
+	}
+}
+
+func (l *Loop) saveSnapshot(b *Batch) {
+	if len(b.snapshot) == 0 {
+		return
+	}
+	if err := l.cfg.Snapshots.SaveSnapshot(b.snapSeq, b.snapHash[:], b.snapshot); err != nil && l.cfg.OnSnapshotError != nil {
+		l.cfg.OnSnapshotError(b.snapSeq, err)
+	}
+}
+
+func refuse(reqs []*Request, err error) {
+	for _, r := range reqs {
+		if r.Reply != nil {
+			r.Reply(&Result{Cmd: &r.Cmd, Err: err})
+		}
+	}
+}

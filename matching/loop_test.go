@@ -1,0 +1,266 @@
+package matching
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// memJournal is an in-memory Journal that can be slowed, blocked or made to
+// fail, and that remembers how far it has durably written.
+type memJournal struct {
+	mu      sync.Mutex
+	recs    []Record
+	durable atomic.Uint64 // highest seq whose Append has returned
+	failAt  int           // fail the failAt-th Append (1-based); 0 = never
+	appends int
+	gate    chan struct{} // when set, each Append waits for a token
+}
+
+func (j *memJournal) Append(recs []Record) error {
+	if j.gate != nil {
+		<-j.gate
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.appends++
+	if j.appends == j.failAt {
+		return errors.New("disk on fire")
+	}
+	for _, r := range recs {
+		if want := uint64(len(j.recs)) + 1; r.Seq != want {
+			return fmt.Errorf("seq %d, want %d", r.Seq, want)
+		}
+		j.recs = append(j.recs, Record{Seq: r.Seq, TS: r.TS, Payload: append([]byte(nil), r.Payload...)})
+	}
+	j.durable.Store(recs[len(recs)-1].Seq)
+	return nil
+}
+
+// visibility checks every output against the journal's durable mark.
+type visibility struct {
+	j        *memJournal
+	violated atomic.Int64
+	seen     atomic.Int64
+}
+
+func (v *visibility) Publish(b *Batch) {
+	for i := range b.Len() {
+		v.seen.Add(1)
+		if b.Command(i).Seq > v.j.durable.Load() {
+			v.violated.Add(1)
+		}
+	}
+}
+
+func newTestLoop(t *testing.T, j *memJournal, p Publisher, mutate func(*LoopConfig)) *Loop {
+	t.Helper()
+	var now atomic.Int64
+	cfg := LoopConfig{Engine: newTestEngine(t), Journal: j, Publisher: p,
+		Clock: func() int64 { return now.Add(1000) }, QueueLen: 1024, MaxBatchLen: 16}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	l, err := NewLoop(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Start()
+	t.Cleanup(func() { l.Stop() })
+	return l
+}
+
+func order(acct string, i int) Command {
+	side := Buy
+	if i%2 == 1 {
+		side = Sell
+	}
+	return Command{Kind: CmdPlace, Account: acct, Symbol: "005930", Side: side, Type: Limit, TIF: Day,
+		Price: 71000, Qty: 1, ClientOrderID: fmt.Sprintf("c%d", i)}
+}
+
+// TestLoopDurableBeforeVisible: with a slow journal and many producers,
+// every reply and every published batch comes after its Append returned,
+// sequence numbers are dense, and the journal holds exactly the commands.
+func TestLoopDurableBeforeVisible(t *testing.T) {
+	j := &memJournal{gate: make(chan struct{})}
+	go func() { // a slow disk: one Append per 200µs
+		for range time.Tick(200 * time.Microsecond) {
+			select {
+			case j.gate <- struct{}{}:
+			case <-t.Context().Done():
+				return
+			}
+		}
+	}()
+	v := &visibility{j: j}
+	l := newTestLoop(t, j, v, nil)
+	const producers, each = 8, 100
+	var wg sync.WaitGroup
+	var early, replies atomic.Int64
+	seqs := make([]atomic.Bool, producers*each+1)
+	for p := range producers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				done := make(chan struct{})
+				r := &Request{Cmd: order(fmt.Sprintf("P%d", p), i), Reply: func(res *Result) {
+					if res.Err != nil || res.Cmd.Seq > j.durable.Load() {
+						early.Add(1)
+					}
+					seqs[res.Cmd.Seq].Store(true)
+					replies.Add(1)
+					close(done)
+				}}
+				for l.Submit(r) == ErrBusy {
+					time.Sleep(time.Millisecond)
+				}
+				<-done
+			}
+		}()
+	}
+	wg.Wait()
+	if early.Load() != 0 || v.violated.Load() != 0 {
+		t.Errorf("%d replies and %d published commands were visible before durable", early.Load(), v.violated.Load())
+	}
+	if got := replies.Load(); got != producers*each || v.seen.Load() != producers*each {
+		t.Errorf("replies %d, published %d, want %d each", got, v.seen.Load(), producers*each)
+	}
+	for s := 1; s <= producers*each; s++ {
+		if !seqs[s].Load() {
+			t.Fatalf("seq %d never replied: sequence has a gap", s)
+		}
+	}
+	if len(j.recs) != producers*each {
+		t.Fatalf("journal has %d records, want %d", len(j.recs), producers*each)
+	}
+	var c Command
+	if _, err := DecodeRecord(j.recs[0].Payload, &c, nil); err != nil || c.Seq != 1 || c.Kind != CmdPlace {
+		t.Errorf("first record decodes to %+v, %v", c, err)
+	}
+}
+
+func TestLoopFailStop(t *testing.T) {
+	j := &memJournal{failAt: 2}
+	l := newTestLoop(t, j, nil, func(c *LoopConfig) { c.MaxBatchLen = 1 })
+	results := make(chan error, 10)
+	submit := func(i int) error {
+		return l.Submit(&Request{Cmd: order("A", i), Reply: func(r *Result) { results <- r.Err }})
+	}
+	for i := range 3 {
+		if err := submit(i); err != nil {
+			t.Fatalf("submit %d: %v", i, err)
+		}
+	}
+	var got []error
+	for range 3 {
+		got = append(got, <-results)
+	}
+	if got[0] != nil || !errors.Is(got[1], ErrOutcomeUnknown) || !errors.Is(got[2], ErrStopped) {
+		t.Errorf("results = %v, want [nil, outcome unknown, stopped]", got)
+	}
+	select {
+	case <-l.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("loop did not stop after a journal error")
+	}
+	if !errors.Is(l.Err(), ErrOutcomeUnknown) {
+		t.Errorf("Err() = %v, want the journal failure", l.Err())
+	}
+	if err := submit(9); !errors.Is(err, ErrStopped) {
+		t.Errorf("Submit after failure = %v, want ErrStopped", err)
+	}
+}
+
+// TestLoopBusy: a stalled journal backs the pipeline up; the queue fills and
+// Submit answers ErrBusy at once instead of blocking.
+func TestLoopBusy(t *testing.T) {
+	j := &memJournal{gate: make(chan struct{})}
+	l := newTestLoop(t, j, nil, func(c *LoopConfig) { c.QueueLen, c.MaxBatchLen = 8, 1 })
+	var busy bool
+	for i := range 100 {
+		start := time.Now()
+		err := l.Submit(&Request{Cmd: order("A", i)})
+		if time.Since(start) > time.Second {
+			t.Fatalf("Submit blocked for %v", time.Since(start))
+		}
+		if errors.Is(err, ErrBusy) {
+			busy = true
+			break
+		}
+	}
+	close(j.gate) // let the journal drain so Stop returns
+	if !busy {
+		t.Error("100 submits against a stalled journal never got ErrBusy")
+	}
+}
+
+type memSnapshots struct {
+	mu    sync.Mutex
+	j     *memJournal
+	seqs  []uint64
+	datas [][]byte
+	ahead bool
+}
+
+func (m *memSnapshots) SaveSnapshot(seq uint64, hash, data []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if seq > m.j.durable.Load() {
+		m.ahead = true
+	}
+	m.seqs = append(m.seqs, seq)
+	m.datas = append(m.datas, append([]byte(nil), data...))
+	return nil
+}
+
+// TestLoopSnapshots: snapshots are never ahead of the journal, and one
+// snapshot plus the journal tail after it rebuilds the final state.
+func TestLoopSnapshots(t *testing.T) {
+	j := &memJournal{}
+	snaps := &memSnapshots{j: j}
+	l := newTestLoop(t, j, nil, func(c *LoopConfig) { c.Snapshots, c.SnapshotEvery, c.MaxBatchLen = snaps, 10, 4 })
+	var wg sync.WaitGroup
+	for i := range 100 {
+		wg.Add(1)
+		for l.Submit(&Request{Cmd: order(fmt.Sprintf("A%d", i%3), i), Reply: func(*Result) { wg.Done() }}) != nil {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	wg.Wait()
+	if err := l.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if snaps.ahead || len(snaps.seqs) < 5 {
+		t.Fatalf("snapshots at %v (ahead of journal: %v), want ≥ 5, none ahead", snaps.seqs, snaps.ahead)
+	}
+	want := l.e.StateHash()
+	k := len(snaps.seqs) / 2
+	e := newTestEngine(t)
+	if err := e.LoadSnapshot(snaps.datas[k]); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range j.recs[snaps.seqs[k]:] {
+		var c Command
+		if _, err := DecodeRecord(r.Payload, &c, nil); err != nil {
+			t.Fatal(err)
+		}
+		e.Apply(&c)
+	}
+	if e.StateHash() != want {
+		t.Error("snapshot + journal tail does not reproduce the final state")
+	}
+}
+
+func TestLoopRefusesOverlongStrings(t *testing.T) {
+	l := newTestLoop(t, &memJournal{}, nil, nil)
+	c := order("A", 0)
+	c.Text = string(make([]byte, MaxStringLen+1))
+	if err := l.Submit(&Request{Cmd: c}); !errors.Is(err, ErrTooLong) {
+		t.Errorf("Submit with a %d-byte string = %v, want ErrTooLong", len(c.Text), err)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package orderbook
+
+const raceEnabled = false
