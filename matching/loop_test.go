@@ -86,6 +86,12 @@ func order(acct string, i int) Command {
 // every reply and every published batch comes after its Append returned,
 // sequence numbers are dense, and the journal holds exactly the commands.
 func TestLoopDurableBeforeVisible(t *testing.T) {
+	for _, ch := range []bool{false, true} {
+		t.Run(fmt.Sprintf("channel=%v", ch), func(t *testing.T) { durableBeforeVisible(t, ch) })
+	}
+}
+
+func durableBeforeVisible(t *testing.T, channel bool) {
 	j := &memJournal{gate: make(chan struct{})}
 	go func() { // a slow disk: one Append per 200µs
 		for range time.Tick(200 * time.Microsecond) {
@@ -97,7 +103,7 @@ func TestLoopDurableBeforeVisible(t *testing.T) {
 		}
 	}()
 	v := &visibility{j: j}
-	l := newTestLoop(t, j, v, nil)
+	l := newTestLoop(t, j, v, func(c *LoopConfig) { c.ChannelQueue = channel })
 	const producers, each = 8, 100
 	var wg sync.WaitGroup
 	var early, replies atomic.Int64
@@ -200,11 +206,12 @@ func TestLoopBusy(t *testing.T) {
 }
 
 type memSnapshots struct {
-	mu    sync.Mutex
-	j     *memJournal
-	seqs  []uint64
-	datas [][]byte
-	ahead bool
+	mu     sync.Mutex
+	j      *memJournal
+	seqs   []uint64
+	datas  [][]byte
+	hashes [][]byte
+	ahead  bool
 }
 
 func (m *memSnapshots) SaveSnapshot(seq uint64, hash, data []byte) error {
@@ -215,6 +222,7 @@ func (m *memSnapshots) SaveSnapshot(seq uint64, hash, data []byte) error {
 	}
 	m.seqs = append(m.seqs, seq)
 	m.datas = append(m.datas, append([]byte(nil), data...))
+	m.hashes = append(m.hashes, append([]byte(nil), hash...))
 	return nil
 }
 

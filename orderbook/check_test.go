@@ -28,8 +28,12 @@ func TestCheckFindsCorruption(t *testing.T) {
 		{"index entry not on a level", func(b *Book[string]) { b.index[99] = &Order[string]{ID: 99} }, "in index"},
 		{"empty level", func(b *Book[string]) {
 			s := &b.asks
-			s.levels.Set(s.key(200), &level[string]{price: 200})
+			l := &level[string]{price: 200}
+			s.levels.Set(s.key(200), l)
+			s.byPrice[200] = l
 		}, "empty level"},
+		{"level missing from the price map", func(b *Book[string]) { delete(b.asks.byPrice, 102) }, "missing from the price map"},
+		{"stray price map entry", func(b *Book[string]) { b.asks.byPrice[300] = &level[string]{price: 300} }, "price map has"},
 		{"stale best cache", func(b *Book[string]) {
 			_, l, _ := b.asks.levels.GetAt(1)
 			b.asks.best = l

@@ -20,6 +20,7 @@
 //
 //	Book
 //	 ├─ bids: btree.Map[-price] ─► level{price, qty, count} ─► order ⇄ order ⇄ order (FIFO)
+//	 │        map[price] ────────┘ (the same levels, found without a tree search)
 //	 ├─ asks: btree.Map[+price] ─► level ─► …
 //	 ├─ index: map[OrderID]*Order
 //	 └─ free lists of orders and levels

@@ -1,0 +1,171 @@
+package matching_test
+
+import (
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/mts-krx/mts/matching"
+	"github.com/mts-krx/mts/matching/benchgen"
+	"github.com/mts-krx/mts/risk"
+)
+
+// The engine benchmarks run exchange-core's order mix (benchgen) through
+// Engine.Apply on one goroutine: the real matching path, with every event
+// built. Streams are generated before the timer starts. Figures and the
+// commands that produce them are in BENCHMARKS.md:
+//
+//	go test ./matching -run '^$' -bench 'ExchangeCore|Deep' -benchtime 1x -count 5
+//	go test ./matching -run '^$' -bench Latency -benchtime 1x -count 5
+
+type workload struct {
+	cfg             benchgen.Config
+	prefill, stream []matching.Command
+}
+
+var workloads = map[string]*workload{}
+
+func load(b *testing.B, name string, cfg benchgen.Config) *workload {
+	if w := workloads[name]; w != nil {
+		return w
+	}
+	p, s := benchgen.Generate(cfg)
+	w := &workload{cfg: cfg, prefill: p, stream: s}
+	workloads[name] = w
+	return w
+}
+
+// engineFor builds an engine and applies the prefill (untimed). With risk on,
+// every account is opened and funded first, and the thresholds are set so
+// that every check runs and none rejects the mix (the mix's prices are far
+// from retail sizes): what is measured is the cost of checking.
+func engineFor(b *testing.B, w *workload, withRisk bool) (*matching.Engine, []matching.Command) {
+	b.Helper()
+	cfg := matching.Config{Instruments: []matching.Instrument{w.cfg.Instrument}}
+	var setup []matching.Command
+	if withRisk {
+		rc := risk.DefaultConfig()
+		rc.RateMaxOrders, rc.MaxOpenOrders = 1000, 1_000_000
+		rc.Default = risk.Tiers{WarnNotional: 1e12, WarnListedPPM: -1, WarnPriceDevPPM: 500_000, BlockNotional: 1e13, BlockListedPPM: -1}
+		cfg.Risk = risk.New(rc)
+		for i := 1; i <= w.cfg.Accounts; i++ {
+			a := fmt.Sprintf("A%04d", i)
+			setup = append(setup,
+				matching.Command{Kind: matching.CmdOpenAccount, Account: a, RequestID: "o"},
+				matching.Command{Kind: matching.CmdDeposit, Account: a, Amount: 1e15, RequestID: "d"},
+				matching.Command{Kind: matching.CmdCreditShares, Account: a, Symbol: w.cfg.Instrument.Symbol, Qty: 1e12, RequestID: "c"})
+		}
+	}
+	e, err := matching.NewEngine(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	seq := uint64(0)
+	apply := func(cmds []matching.Command) []matching.Command {
+		out := make([]matching.Command, len(cmds))
+		for i := range cmds {
+			seq++
+			out[i] = cmds[i]
+			out[i].Seq = seq
+			// 1 ms apart: each of 1,000 accounts sends about one order a
+			// second, well inside the rate limit, which still runs.
+			out[i].TS = int64(seq) * 1_000_000
+		}
+		return out
+	}
+	for _, c := range apply(append(setup, w.prefill...)) {
+		e.Apply(&c)
+	}
+	return e, apply(w.stream)
+}
+
+func runStream(b *testing.B, e *matching.Engine, stream []matching.Command) {
+	b.Helper()
+	runtime.GC()
+	b.ResetTimer()
+	start := time.Now()
+	for i := range stream {
+		e.Apply(&stream[i])
+	}
+	elapsed := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(len(stream))/elapsed.Seconds(), "ops/s")
+	b.ReportMetric(float64(elapsed.Nanoseconds())/float64(len(stream)), "ns/cmd")
+}
+
+// BenchmarkExchangeCoreMix: ~1,000 resting orders on ~750 levels, 1,000
+// accounts, 1M commands (9% GTC, 3% IOC, 6% cancel, 82% move). Each b.N
+// iteration replays the whole stream into a fresh engine; use -benchtime 1x.
+func BenchmarkExchangeCoreMix(b *testing.B) {
+	for _, c := range []struct {
+		name           string
+		clientOrderIDs bool
+		risk           bool
+	}{
+		{"risk=off/clOrdID=off", false, false},
+		{"risk=off/clOrdID=on", true, false},
+		{"risk=on/clOrdID=on", true, true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			cfg := benchgen.DefaultConfig()
+			cfg.ClientOrderIDs = c.clientOrderIDs
+			w := load(b, c.name[9:], cfg)
+			for range b.N {
+				b.StopTimer()
+				e, stream := engineFor(b, w, c.risk)
+				b.StartTimer()
+				runStream(b, e, stream)
+			}
+		})
+	}
+}
+
+// BenchmarkDeepBook: 1,000,000 resting orders on 10,000 levels, then 1M
+// commands of the same mix; also reports the heap held per resting order.
+func BenchmarkDeepBook(b *testing.B) {
+	w := load(b, "deep", benchgen.DeepConfig())
+	for range b.N {
+		b.StopTimer()
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		e, stream := engineFor(b, w, false)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(w.prefill)), "B/resting-order")
+		b.StartTimer()
+		runStream(b, e, stream)
+		runtime.KeepAlive(e)
+	}
+}
+
+// BenchmarkLatency paces single commands at 1M/s and records how long each
+// Apply takes (HDR histogram, ns). A command whose slot has passed starts at
+// once, so a stall shows up in the latencies that follow it too.
+func BenchmarkLatency(b *testing.B) {
+	w := load(b, "off", benchgen.DefaultConfig())
+	for range b.N {
+		b.StopTimer()
+		e, stream := engineFor(b, w, false)
+		h := hdrhistogram.New(1, 10_000_000, 3)
+		const slot = time.Microsecond
+		runtime.GC()
+		b.StartTimer()
+		start := time.Now()
+		for i := range stream {
+			next := start.Add(time.Duration(i) * slot)
+			for time.Now().Before(next) {
+			}
+			t0 := time.Now()
+			e.Apply(&stream[i])
+			h.RecordValue(time.Since(t0).Nanoseconds())
+		}
+		b.StopTimer()
+		b.ReportMetric(float64(h.ValueAtQuantile(50)), "p50-ns")
+		b.ReportMetric(float64(h.ValueAtQuantile(99)), "p99-ns")
+		b.ReportMetric(float64(h.ValueAtQuantile(99.99)), "p99.99-ns")
+		b.ReportMetric(float64(h.Max()), "max-ns")
+	}
+}
