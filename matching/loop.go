@@ -74,10 +74,10 @@ type LoopConfig struct {
 	Snapshots SnapshotSink // optional
 	Clock     func() int64 // Unix nanoseconds; stamped on every command
 
-	QueueLen      int  // input queue capacity; full = ErrBusy (default 65,536)
-	MaxBatchLen   int  // commands per batch (default 512)
-	MaxBatchBytes int  // encoded bytes per batch (default 1 MiB)
-	SnapshotEvery int  // records between snapshots; 0 = never
+	QueueLen      int // input queue capacity; full = ErrBusy (default 65,536)
+	MaxBatchLen   int // commands per batch (default 512)
+	MaxBatchBytes int // encoded bytes per batch (default 1 MiB)
+	SnapshotEvery int // records between snapshots; 0 = never
 	// ChannelQueue uses the buffered-channel hand-off instead of the
 	// lock-free ring. The ring is the default: in internal/queue's benchmark
 	// it had the lower median hand-off latency at every producer count, with
