@@ -2,8 +2,10 @@ package matching
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
+	"github.com/mts-krx/mts/risk"
 	"pgregory.net/rapid"
 )
 
@@ -172,4 +174,41 @@ func randomRiskCommand(rt *rapid.T, accounts []string, i int) Command {
 		c.Kind, c.Scope, c.Active = CmdKillSwitch, KillScope(rapid.IntRange(1, 3).Draw(rt, "scope")), rapid.Bool().Draw(rt, "active")
 	}
 	return c
+}
+
+// TestSurveillanceAlerts: the engine publishes layering and order-to-trade
+// alerts as events, from its own command timestamps, without blocking
+// anything.
+func TestSurveillanceAlerts(t *testing.T) {
+	e := newTestEngine(t)
+	cfg := risk.DefaultConfig()
+	cfg.DupWindowNanos = -1
+	cfg.Surveillance.QuickCancelMax, cfg.Surveillance.OTRMinOrders, cfg.Surveillance.OTRMax = 5, 8, 3
+	e.risk = risk.New(cfg)
+	var seq uint64
+	apply := func(c Command) []Event {
+		seq++
+		c.Seq, c.TS = seq, int64(seq)*1_000_000 // 1 ms apart
+		return e.Apply(&c)
+	}
+	apply(Command{Kind: CmdOpenAccount, Account: "L", RequestID: "o"})
+	apply(Command{Kind: CmdDeposit, Account: "L", Amount: 1e9, RequestID: "d"})
+	alerts := map[AlertKind]int{}
+	for i := range 10 {
+		// Apply's slice is reused by the next Apply: copy before applying again.
+		evs := slices.Clone(apply(Command{Kind: CmdPlace, Account: "L", Symbol: "005930", Side: Buy, Type: Limit, TIF: Day,
+			Price: 70000, Qty: 1, ClientOrderID: fmt.Sprint(i)}))
+		evs = append(evs, apply(Command{Kind: CmdCancel, Account: "L", Symbol: "005930", OrigClientOrderID: fmt.Sprint(i)})...)
+		for _, ev := range evs {
+			if ev.Kind == EvAlert {
+				alerts[ev.Alert]++
+			}
+			if ev.Kind == EvExec && ev.ExecType == ExecRejected {
+				t.Fatalf("surveillance blocked something: %s", ev.Reason.Code())
+			}
+		}
+	}
+	if alerts[AlertLayering] != 2 || alerts[AlertOTR] != 1 {
+		t.Errorf("alerts %v, want 2 layering (5 quick cancels each) and 1 order-to-trade", alerts)
+	}
 }

@@ -209,3 +209,44 @@ func FuzzLoadState(f *testing.F) {
 		}
 	})
 }
+
+func TestDuplicateWindowBoundary(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DupWindowNanos = 2000
+	c := funded(t, cfg)
+	c.Open(order(buy, 10000, 3, 1000))
+	if v := c.Check(order(buy, 10000, 3, 2999)); v != DuplicateOrder {
+		t.Errorf("same order 1999 ns later: %v, want DuplicateOrder", v)
+	}
+	if v := c.Check(order(buy, 10000, 3, 3000)); v != OK {
+		t.Errorf("same order exactly one window later: %v, want OK", v)
+	}
+	if v := c.Check(order(buy, 10000, 4, 2999)); v != OK {
+		t.Errorf("different quantity within the window: %v, want OK", v)
+	}
+	o := order(buy, 10000, 3, 2999)
+	o.Confirm = true
+	if v := c.Check(o); v != OK {
+		t.Errorf("confirmed duplicate: %v, want OK", v)
+	}
+}
+
+func TestNotionalTiersAtBoundary(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Default = Tiers{WarnNotional: 1_000_000, BlockNotional: 5_000_000, WarnListedPPM: -1, BlockListedPPM: -1, WarnPriceDevPPM: -1}
+	c := funded(t, cfg)
+	for _, tt := range []struct {
+		q       qty
+		confirm bool
+		want    Verdict
+	}{
+		{99, false, OK}, {100, false, ConfirmRequired}, {100, true, OK},
+		{500, true, OK}, {501, true, NotionalExceedsMax},
+	} {
+		o := order(buy, 10000, tt.q, 0)
+		o.Confirm = tt.confirm
+		if v := c.Check(o); v != tt.want {
+			t.Errorf("notional %d, confirm %v: %v, want %v", int64(tt.q)*10000, tt.confirm, v, tt.want)
+		}
+	}
+}
