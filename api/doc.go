@@ -68,6 +68,12 @@
 //	trade      Trade: one match of a taker with a maker
 //	book       BookLevel: the new total of one price level (qty "0" = level gone)
 //
+// and, for the back office (the journal feed):
+//
+//	account     AccountUpdate: an account's cash and position after a back-office command
+//	killSwitch  KillSwitchUpdate: a kill switch going on or off, and the orders it canceled
+//	alert       Alert: a surveillance signal (self_match, layering, order_to_trade)
+//
 // Examples, one line each on the wire:
 //
 //	{"type":"execution","seq":5,"ts":"2026-11-25T00:01:05Z","account":"A5","symbol":"005930",
@@ -83,6 +89,43 @@
 //
 // avgPx is the exact average fill price as a decimal string, rounded half to
 // even at 4 decimal places ("71160", "33333.6667"); "0" before any fill.
+//
+// # The journal feed
+//
+// The back office reads the journal, every command and every event by
+// sequence number, without gaps, as JournalRecord values: one JSON object a
+// line (JSONL), or CSV with one row per event under the header
+// JournalCSVColumns. The command is given as the method and params a client
+// or back-office tool would send (JournalCommand); the events are the
+// messages above, and every fill (execType "trade") also carries its trade
+// date (the command's date in KST, UTC+9) and its T+2 settlement date
+// (business days: no weekends, no market holidays):
+//
+//	{"seq":6,"ts":"2026-11-27T00:00:00.006Z","tradeDate":"2026-11-27",
+//	 "command":{"method":"order.place","account":"B1","params":{"symbol":"005930",
+//	   "side":"buy","type":"limit","price":"71000","qty":"10","tif":"day","clientOrderId":"b-1"}},
+//	 "events":[...,{"type":"execution","seq":6,...,"execType":"trade","status":"filled",
+//	   "lastPx":"71000","lastQty":"10","liquidity":"taker","tradeId":"1","fee":"106",
+//	   "tradeDate":"2026-11-27","settlementDate":"2026-12-01"},...]}
+//
+// A running server streams it at GET /v1/journal?from=SEQ&follow=1&format=jsonl|csv
+// to a token of role backoffice or operator.
+//
+// # Tokens
+//
+// A client authenticates with a signed, short-lived token: an HS256 JWT
+// (IssueToken, VerifyToken) whose claims are
+//
+//	sub   the account (role trader) or the person or service (backoffice, operator)
+//	role  "trader" | "backoffice" | "operator"
+//	iat   issued at, Unix seconds
+//	exp   expires at, Unix seconds: refused from that second on, no leeway
+//
+// sent as "Authorization: Bearer TOKEN" (never in a query string). Only
+// HS256 is accepted; "none" and every other algorithm are refused. The
+// secret is at least MinSecretLen (32) bytes. A refused token is status 401
+// (UNAUTHORIZED, whatever the reason); a valid token whose role may not do
+// what it asks is 403 (FORBIDDEN).
 //
 // # Error codes
 //

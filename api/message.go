@@ -9,11 +9,27 @@ const (
 	MethodCancel = "order.cancel"
 )
 
+// Methods of the back office and operators. They are not client methods:
+// they reach the engine from back-office tools, and the journal shows them
+// with these names (see JournalCommand).
+const (
+	MethodOpenAccount  = "account.open"
+	MethodDeposit      = "account.deposit"
+	MethodWithdraw     = "account.withdraw"
+	MethodCreditShares = "account.creditShares"
+	MethodDebitShares  = "account.debitShares"
+	MethodKillSwitch   = "admin.killSwitch"
+)
+
 // Types of pushed messages (the "type" field).
 const (
 	TypeExecution = "execution"
 	TypeTrade     = "trade"
 	TypeBook      = "book"
+	// The back office's: in the journal, and later on operator streams.
+	TypeAccount    = "account"
+	TypeKillSwitch = "killSwitch"
+	TypeAlert      = "alert"
 )
 
 // MaxIDLen bounds a request id (its JSON text) so echoing it costs little.
@@ -95,7 +111,8 @@ type CancelParams struct {
 // on fills, and Fee and Tax when the server keeps accounts; LastQty also on
 // cancels and expiries (the quantity taken off).
 // RefOrderID is set on a DUPLICATE_CLIENT_ORDER_ID rejection: the order that
-// already owns the client order id.
+// already owns the client order id. TradeDate and SettlementDate are set on
+// fills in the back office's journal feed only (see JournalRecord).
 type ExecutionReport struct {
 	Type          string  `json:"type"` // "execution"
 	Seq           uint64  `json:"seq"`
@@ -124,6 +141,10 @@ type ExecutionReport struct {
 	Fee           Decimal `json:"fee,omitempty"` // KRW commission this side paid for this fill
 	Tax           Decimal `json:"tax,omitempty"` // KRW transaction tax (sells) on this fill
 	RefOrderID    OrderID `json:"refOrderId,omitempty"`
+
+	// Journal only: the fill's trade date (YYYY-MM-DD, KST) and T+2 settlement date.
+	TradeDate      string `json:"tradeDate,omitempty"`
+	SettlementDate string `json:"settlementDate,omitempty"`
 }
 
 // Trade is one match of a taker with a maker. Side is the taker's
@@ -155,4 +176,63 @@ type BookLevel struct {
 	Price  Decimal `json:"price"`
 	Qty    Decimal `json:"qty"`
 	Count  int32   `json:"count"`
+}
+
+// AccountUpdate answers a back-office command (account.open, deposit,
+// withdraw, creditShares, debitShares) with the account's state after it.
+// Reason is empty when the command was applied, DUPLICATE_REQUEST when the
+// same requestId was applied before (nothing changed), or the reject code.
+// Amount is KRW for cash commands and shares for share commands; Shares and
+// SharesHold (the position in Symbol after the command) are set on share
+// commands only.
+type AccountUpdate struct {
+	Type       string  `json:"type"` // "account"
+	Seq        uint64  `json:"seq"`
+	TS         string  `json:"ts"`
+	Request    string  `json:"request"` // the method, e.g. "account.deposit"
+	Account    string  `json:"account"`
+	RequestID  string  `json:"requestId,omitempty"`
+	Reason     Code    `json:"reason,omitempty"`
+	Symbol     string  `json:"symbol,omitempty"`
+	Amount     Decimal `json:"amount,omitempty"`
+	Cash       Decimal `json:"cash"`     // KRW after the command
+	CashHold   Decimal `json:"cashHold"` // KRW held by open buy orders
+	Shares     Decimal `json:"shares,omitempty"`
+	SharesHold Decimal `json:"sharesHold,omitempty"`
+	Text       string  `json:"text,omitempty"`
+}
+
+// KillSwitchUpdate reports a kill switch going on or off. Scope is
+// "account" (Account set), "symbol" (Symbol set) or "global". Count is how
+// many open orders switching it on canceled. Reason is set when the command
+// was refused.
+type KillSwitchUpdate struct {
+	Type    string `json:"type"` // "killSwitch"
+	Seq     uint64 `json:"seq"`
+	TS      string `json:"ts"`
+	Scope   string `json:"scope"`
+	Account string `json:"account,omitempty"`
+	Symbol  string `json:"symbol,omitempty"`
+	Active  bool   `json:"active"`
+	Count   int32  `json:"count"`
+	Reason  Code   `json:"reason,omitempty"`
+	Text    string `json:"text,omitempty"`
+}
+
+// Alert is a surveillance signal for the back office; it never blocks
+// trading. Alert is "self_match" (a self-match was prevented; OrderID is the
+// order concerned), "layering" (many quick cancels of unfilled orders) or
+// "order_to_trade" (Orders and Fills are the account's counts today).
+// Request is the method of the command that raised it.
+type Alert struct {
+	Type    string  `json:"type"` // "alert"
+	Seq     uint64  `json:"seq"`
+	TS      string  `json:"ts"`
+	Alert   string  `json:"alert"`
+	Request string  `json:"request"`
+	Account string  `json:"account"`
+	Symbol  string  `json:"symbol,omitempty"`
+	OrderID OrderID `json:"orderId,omitempty"`
+	Orders  *int64  `json:"orders,omitempty"`
+	Fills   *int64  `json:"fills,omitempty"`
 }

@@ -17,8 +17,9 @@ const AvgPxPlaces = 4
 var two = decimal.NewFromInt(2)
 
 // Message converts an engine event into its wire message: an
-// api.ExecutionReport, api.Trade or api.BookLevel value. It returns nil for
-// an event kind it does not know, which a test keeps from happening.
+// api.ExecutionReport, api.Trade, api.BookLevel, api.AccountUpdate,
+// api.KillSwitchUpdate or api.Alert value. It returns nil for an event kind
+// it does not know, which a test keeps from happening.
 func Message(e *matching.Event) any {
 	switch e.Kind {
 	case matching.EvExec:
@@ -27,6 +28,12 @@ func Message(e *matching.Event) any {
 		return Trade(e)
 	case matching.EvBook:
 		return BookLevel(e)
+	case matching.EvAccount:
+		return AccountUpdate(e)
+	case matching.EvKillSwitch:
+		return KillSwitchUpdate(e)
+	case matching.EvAlert:
+		return Alert(e)
 	}
 	return nil
 }
@@ -74,6 +81,46 @@ func BookLevel(e *matching.Event) api.BookLevel {
 		Type: api.TypeBook, Seq: e.Seq, TS: FormatTS(e.TS), Symbol: e.Symbol,
 		Side: side(e.Side), Price: number(int64(e.Price)), Qty: number(int64(e.Qty)), Count: e.Count,
 	}
+}
+
+// AccountUpdate converts an EvAccount event. Cash and CashHold are always
+// present (an account can hold nothing); Shares and SharesHold on share
+// commands only.
+func AccountUpdate(e *matching.Event) api.AccountUpdate {
+	u := api.AccountUpdate{
+		Type: api.TypeAccount, Seq: e.Seq, TS: FormatTS(e.TS), Request: e.Cmd.String(),
+		Account: e.Account, RequestID: e.RequestID, Reason: api.Code(e.Reason.Code()),
+		Symbol: e.Symbol, Amount: optional(e.Amount),
+		Cash: number(e.Cash), CashHold: number(e.CashHold), Text: e.Text,
+	}
+	if e.Symbol != "" {
+		u.Shares, u.SharesHold = number(int64(e.Shares)), number(int64(e.SharesHold))
+	}
+	return u
+}
+
+// KillSwitchUpdate converts an EvKillSwitch event.
+func KillSwitchUpdate(e *matching.Event) api.KillSwitchUpdate {
+	return api.KillSwitchUpdate{
+		Type: api.TypeKillSwitch, Seq: e.Seq, TS: FormatTS(e.TS), Scope: enum(e.Scope.String(), uint8(e.Scope)),
+		Account: e.Account, Symbol: e.Symbol, Active: e.Active, Count: e.Count,
+		Reason: api.Code(e.Reason.Code()), Text: e.Text,
+	}
+}
+
+// Alert converts an EvAlert event. The order-to-trade alert carries the
+// account's order and fill counts, which may be zero, so they are set only
+// on it.
+func Alert(e *matching.Event) api.Alert {
+	a := api.Alert{
+		Type: api.TypeAlert, Seq: e.Seq, TS: FormatTS(e.TS), Alert: e.Alert.String(),
+		Request: e.Cmd.String(), Account: e.Account, Symbol: e.Symbol, OrderID: orderID(e.OrderID),
+	}
+	if e.Alert == matching.AlertOTR {
+		orders, fills := int64(e.Count), int64(e.Qty)
+		a.Orders, a.Fills = &orders, &fills
+	}
+	return a
 }
 
 // FormatTS renders Unix nanoseconds as RFC 3339 in UTC with as many

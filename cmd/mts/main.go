@@ -2,8 +2,11 @@
 // Korean brokerage. Subcommands:
 //
 //	mts replay [--instruments FILE] [--no-book] [--strict] ORDERS.jsonl|-
+//	mts journal export|verify|truncate --data DIR ...   (engine stopped)
+//	mts journal tail --url URL --token-file F ...       (engine running)
+//	mts token --account A [--role R] [--ttl D]
 //
-// and, as they land: serve, engine, gateway, journal, loadtest, token. This
+// and, as they land: serve, engine, gateway, loadtest. This
 // package is the only place that reads flags, files and the environment; it
 // builds the other packages' parts and wires them together.
 package main
@@ -29,7 +32,10 @@ const (
 // (the pattern of benbjohnson/wtf's cmd/wtfd). When `serve` lands it will
 // also hold the running parts, so a test can start the server on :0 and
 // close it.
-type Main struct{}
+type Main struct {
+	// Getenv reads the environment; nil means os.Getenv. Tests set it.
+	Getenv func(string) string
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -49,10 +55,14 @@ func (m *Main) Run(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "replay":
 		return runReplay(ctx, rest, stdin, stdout, stderr)
+	case "journal":
+		return m.runJournal(ctx, rest, stdout, stderr)
+	case "token":
+		return m.runToken(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
-	case "serve", "engine", "gateway", "journal", "loadtest", "token":
+	case "serve", "engine", "gateway", "loadtest":
 		fmt.Fprintf(stderr, "mts %s: not implemented yet\n", cmd)
 		return exitUsage
 	default:
@@ -61,13 +71,24 @@ func (m *Main) Run(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	}
 }
 
+// getenv reads one environment variable.
+func (m *Main) getenv(key string) string {
+	if m.Getenv != nil {
+		return m.Getenv(key)
+	}
+	return os.Getenv(key)
+}
+
 const usage = `usage: mts <command> [arguments]
 
 commands:
   replay    apply a file of order requests to a fresh engine and print every event
+  journal   the back office's tools: tail a running server's journal; export,
+            verify or truncate a stopped engine's (mts journal -h)
+  token     issue a signed client token (HS256 JWT)
   help      print this message
 
-planned:    serve, engine, gateway, journal, loadtest, token
+planned:    serve, engine, gateway, loadtest
 
 Run 'mts <command> -h' for a command's flags.
 `
