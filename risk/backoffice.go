@@ -14,7 +14,7 @@ func (c *Checker) OpenAccount(id, group, requestID string) Verdict {
 	if v := checkRequestID(requestID); v != OK {
 		return v
 	}
-	if a := c.accounts[id]; a != nil {
+	if a := c.get(id); a != nil {
 		if _, seen := a.requests[requestID]; seen {
 			return DuplicateRequest
 		}
@@ -72,7 +72,7 @@ func (c *Checker) apply(id, requestID string, amount int64, change func(*account
 	if v := checkRequestID(requestID); v != OK {
 		return v
 	}
-	a := c.accounts[id]
+	a := c.get(id)
 	if a == nil {
 		return UnknownAccount
 	}

@@ -6,7 +6,7 @@ import "github.com/mts-krx/mts/orderbook"
 // fails, or OK. It changes nothing. Blocks come before warnings, so a
 // confirmation can never push a blocked order through.
 func (c *Checker) Check(o *Order) Verdict {
-	a := c.accounts[o.Account]
+	a := c.get(o.Account)
 	if v := c.checkAccess(a, o.Symbol); v != OK {
 		return v
 	}
@@ -34,7 +34,7 @@ func (c *Checker) checkAccess(a *account, symbol string) Verdict {
 	switch {
 	case c.halted:
 		return TradingHalted
-	case c.haltedSymbols[symbol]:
+	case len(c.haltedSymbols) > 0 && c.haltedSymbols[symbol]:
 		return SymbolHalted
 	case a == nil:
 		return UnknownAccount

@@ -12,6 +12,32 @@ type Checker struct {
 
 	halted        bool            // global kill switch
 	haltedSymbols map[string]bool // per-instrument trading halts
+	killedCount   int             // accounts with their kill switch on
+
+	// last caches the most recent account lookup: the engine asks about
+	// the same account several times per command (check, hold, release,
+	// settle), and a string-keyed map probe costs more than the compare.
+	// Accounts are never removed, so the pointer cannot go stale;
+	// LoadState resets it.
+	last *account
+}
+
+// get returns the account with id, or nil.
+func (c *Checker) get(id string) *account {
+	if a := c.last; a != nil && a.id == id {
+		return a
+	}
+	a := c.accounts[id]
+	if a != nil {
+		c.last = a
+	}
+	return a
+}
+
+// anyKill reports whether any kill switch is on, so that the common case —
+// none — costs no map lookups.
+func (c *Checker) anyKill() bool {
+	return c.halted || len(c.haltedSymbols) > 0 || c.killedCount > 0
 }
 
 // New returns a Checker with no accounts.
@@ -50,7 +76,7 @@ type Fees struct {
 // (marked so that it cannot equal any account id) when it has one, else the
 // account itself.
 func (c *Checker) Group(id string) string {
-	if a := c.accounts[id]; a != nil {
+	if a := c.get(id); a != nil {
 		return a.stpKey
 	}
 	return id
@@ -58,7 +84,7 @@ func (c *Checker) Group(id string) string {
 
 // Balance returns an account's cash.
 func (c *Checker) Balance(id string) (Balance, bool) {
-	a := c.accounts[id]
+	a := c.get(id)
 	if a == nil {
 		return Balance{}, false
 	}
@@ -67,7 +93,7 @@ func (c *Checker) Balance(id string) (Balance, bool) {
 
 // Position returns an account's holding of a symbol.
 func (c *Checker) Position(id, symbol string) Position {
-	if a := c.accounts[id]; a != nil {
+	if a := c.get(id); a != nil {
 		if p := a.positions[symbol]; p != nil {
 			return *p
 		}
@@ -93,7 +119,7 @@ func floorPPM(v, ppm int64) int64 { return v * ppm / 1_000_000 }
 
 // OpenOrders returns how many open orders the Checker counts for an account.
 func (c *Checker) OpenOrders(id string) int {
-	if a := c.accounts[id]; a != nil {
+	if a := c.get(id); a != nil {
 		return a.open
 	}
 	return 0

@@ -17,11 +17,18 @@ const (
 func (c *Checker) SetKill(scope KillScope, target string, active bool) Verdict {
 	switch scope {
 	case KillAccount:
-		a := c.accounts[target]
+		a := c.get(target)
 		if a == nil {
 			return UnknownAccount
 		}
-		a.killed = active
+		if a.killed != active {
+			a.killed = active
+			if active {
+				c.killedCount++
+			} else {
+				c.killedCount--
+			}
+		}
 	case KillSymbol:
 		if active {
 			c.haltedSymbols[target] = true
@@ -37,6 +44,9 @@ func (c *Checker) SetKill(scope KillScope, target string, active bool) Verdict {
 // Killed reports whether a kill switch blocks new orders of an account in a
 // symbol.
 func (c *Checker) Killed(account, symbol string) bool {
-	a := c.accounts[account]
+	if !c.anyKill() {
+		return false
+	}
+	a := c.get(account)
 	return c.halted || c.haltedSymbols[symbol] || (a != nil && a.killed)
 }

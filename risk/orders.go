@@ -100,7 +100,7 @@ func (c *Checker) Rehold(id string, q qty, oldPer, newPer int64) Verdict {
 }
 
 func (c *Checker) mustAccount(id string) *account {
-	a := c.accounts[id]
+	a := c.get(id)
 	if a == nil {
 		panic("risk: order of unknown account " + id)
 	}

@@ -106,6 +106,12 @@ func (c *Checker) LoadState(src []byte) error {
 		return fmt.Errorf("%w: %v", ErrState, err)
 	}
 	c.accounts, c.fees, c.tax, c.halted, c.haltedSymbols = accounts, fees, tax, halted, halts
+	c.last, c.killedCount = nil, 0
+	for _, a := range accounts {
+		if a.killed {
+			c.killedCount++
+		}
+	}
 	return nil
 }
 

@@ -26,7 +26,7 @@ type survState struct {
 // after an alert so one burst raises one alert.
 func (c *Checker) OnCancel(id string, entryTS, now int64, filled bool) Alert {
 	cfg := &c.cfg.Surveillance
-	a := c.accounts[id]
+	a := c.get(id)
 	if a == nil || filled || now-entryTS > cfg.QuickCancelNanos {
 		return NoAlert
 	}
@@ -42,7 +42,7 @@ func (c *Checker) OnCancel(id string, entryTS, now int64, filled bool) Alert {
 // OTRMinOrders orders has more than OTRMax orders per fill.
 func (c *Checker) CheckOTR(id string) Alert {
 	cfg := &c.cfg.Surveillance
-	a := c.accounts[id]
+	a := c.get(id)
 	if a == nil || a.surv.otrAlerted || a.surv.orders < cfg.OTRMinOrders {
 		return NoAlert
 	}
@@ -55,7 +55,7 @@ func (c *Checker) CheckOTR(id string) Alert {
 
 // Ratio returns an account's orders and fills today.
 func (c *Checker) Ratio(id string) (orders, fills int) {
-	if a := c.accounts[id]; a != nil {
+	if a := c.get(id); a != nil {
 		return a.surv.orders, a.surv.fills
 	}
 	return 0, 0
