@@ -65,6 +65,9 @@ func Open(opts Options) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := removeTornFiles(opts.Dir); err != nil {
+		return nil, err
+	}
 	db, err := badger.Open(badgerOptions(opts))
 	if err != nil {
 		return nil, fmt.Errorf("journal: open %s: %w", opts.Dir, err)
