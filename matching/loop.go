@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mts-krx/mts/internal/queue"
 )
@@ -77,7 +78,11 @@ type LoopConfig struct {
 	QueueLen      int // input queue capacity; full = ErrBusy (default 65,536)
 	MaxBatchLen   int // commands per batch (default 512)
 	MaxBatchBytes int // encoded bytes per batch (default 1 MiB)
-	SnapshotEvery int // records between snapshots; 0 = never
+	SnapshotEvery int // records between snapshots; 0 = no count trigger
+	// SnapshotInterval takes a snapshot once this much (loop clock) time
+	// has passed since the last, if any command arrived since; 0 = no time
+	// trigger. Whichever trigger fires first wins.
+	SnapshotInterval time.Duration
 	// ChannelQueue uses the buffered-channel hand-off instead of the
 	// lock-free ring. The ring is the default: in internal/queue's benchmark
 	// it had the lower median hand-off latency at every producer count, with
@@ -144,7 +149,8 @@ type Loop struct {
 	failOnce  sync.Once
 	committed atomic.Uint64 // highest durable seq
 	lastTS    int64         // apply goroutine only
-	lastSnap  uint64        // apply goroutine only
+	lastSnap  uint64        // apply goroutine only: seq of the last snapshot
+	lastSnapT int64         // apply goroutine only: clock at the last snapshot
 }
 
 // NewLoop builds a loop around an engine that has already recovered its
@@ -295,12 +301,30 @@ func (l *Loop) fill(b *Batch, reqs []*Request) int {
 		n++
 	}
 	b.seal()
-	if every := uint64(l.cfg.SnapshotEvery); every > 0 && l.cfg.Snapshots != nil && l.e.Seq()-l.lastSnap >= every {
+	if l.snapshotDue() {
 		b.snapshot = l.e.AppendSnapshot(b.snapshot[:0])
 		b.snapSeq, b.snapHash = l.e.Seq(), sha256.Sum256(b.snapshot)
-		l.lastSnap = l.e.Seq()
+		l.lastSnap, l.lastSnapT = l.e.Seq(), l.lastTS
 	}
 	return n
+}
+
+// snapshotDue reports whether the count or the time trigger has fired. The
+// snapshot is taken on the apply goroutine between batches (matching pauses
+// for the encoding, milliseconds for a retail-sized book) and written by the
+// commit goroutine after the batch is durable.
+func (l *Loop) snapshotDue() bool {
+	if l.cfg.Snapshots == nil || l.e.Seq() == l.lastSnap {
+		return false
+	}
+	if every := uint64(l.cfg.SnapshotEvery); every > 0 && l.e.Seq()-l.lastSnap >= every {
+		return true
+	}
+	if l.lastSnapT == 0 {
+		l.lastSnapT = l.lastTS // the interval counts from the first batch
+	}
+	iv := int64(l.cfg.SnapshotInterval)
+	return iv > 0 && l.lastTS-l.lastSnapT >= iv
 }
 
 // apply stamps one command, applies it and adds it to the batch. The clock

@@ -272,3 +272,27 @@ func TestLoopRefusesOverlongStrings(t *testing.T) {
 		t.Errorf("Submit with a %d-byte string = %v, want ErrTooLong", len(c.Text), err)
 	}
 }
+
+// TestLoopSnapshotInterval: with no count trigger, a snapshot is taken once
+// the loop clock has moved SnapshotInterval past the last one.
+func TestLoopSnapshotInterval(t *testing.T) {
+	j := &memJournal{}
+	snaps := &memSnapshots{j: j}
+	// newTestLoop's clock advances 1 µs per command.
+	l := newTestLoop(t, j, nil, func(c *LoopConfig) {
+		c.Snapshots, c.SnapshotInterval, c.MaxBatchLen = snaps, 10*time.Microsecond, 1
+	})
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		for l.Submit(&Request{Cmd: order("A", i), Reply: func(*Result) { wg.Done() }}) != nil {
+		}
+	}
+	wg.Wait()
+	if err := l.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(snaps.seqs); n < 3 || n > 6 {
+		t.Errorf("%d snapshots over 50 µs of loop time at a 10 µs interval (%v), want about 4", n, snaps.seqs)
+	}
+}

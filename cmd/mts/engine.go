@@ -13,15 +13,16 @@ import (
 // engineOptions is everything needed to bring the engine up over a data
 // directory.
 type engineOptions struct {
-	DataDir       string
-	Instruments   []matching.Instrument
-	Risk          *risk.Config // nil: risk off
-	Async         bool         // journal.Async: survives a process crash, not a power cut
-	SnapshotEvery int          // records between snapshots (0: never)
-	Verify        bool         // compare replayed events with the journal while recovering
-	Logger        *slog.Logger
-	Clock         func() int64 // nil: the wall clock
-	Publisher     matching.Publisher
+	DataDir          string
+	Instruments      []matching.Instrument
+	Risk             *risk.Config  // nil: risk off
+	Async            bool          // journal.Async: survives a process crash, not a power cut
+	SnapshotEvery    int           // records between snapshots (0: no count trigger)
+	SnapshotInterval time.Duration // loop time between snapshots (0: no time trigger)
+	Verify           bool          // compare replayed events with the journal while recovering
+	Logger           *slog.Logger
+	Clock            func() int64 // nil: the wall clock
+	Publisher        matching.Publisher
 }
 
 // engineHost is a running engine: journal open, state recovered, loop
@@ -72,7 +73,7 @@ func openEngine(opts engineOptions) (*engineHost, error) {
 	}
 	h.loop, err = matching.NewLoop(matching.LoopConfig{
 		Engine: e, Journal: h.store, Snapshots: h.store, Publisher: opts.Publisher,
-		Clock: clock, SnapshotEvery: opts.SnapshotEvery,
+		Clock: clock, SnapshotEvery: opts.SnapshotEvery, SnapshotInterval: opts.SnapshotInterval,
 		OnSnapshotError: func(seq uint64, err error) { log.Error("snapshot not saved", "seq", seq, "err", err) },
 	})
 	if err != nil {
