@@ -261,11 +261,11 @@ func (l *Loop) setFailed(err error) {
 // while the loop runs.
 func (l *Loop) applyLoop() {
 	defer close(l.full)
-	var reqs []*Request
+	var buf []*Request // Drain's scratch, reused: it keeps its full capacity
 	for {
-		var ok bool
-		reqs, ok = l.q.Drain(reqs[:0])
-		for len(reqs) > 0 {
+		batch, ok := l.q.Drain(buf[:0])
+		buf = batch
+		for reqs := batch; len(reqs) > 0; {
 			b := l.freeBatch()
 			if b == nil {
 				refuse(reqs, ErrStopped)
@@ -275,6 +275,7 @@ func (l *Loop) applyLoop() {
 			reqs = reqs[n:]
 			l.full <- b
 		}
+		clear(batch) // answered requests must not stay reachable from the scratch slice
 		if !ok {
 			return
 		}
