@@ -409,6 +409,20 @@ func DecodeEvent(src []byte, e *Event) (n int, err error) {
 	return d.off, nil
 }
 
+// DecodeRecordCommand decodes only the command of a journal record into c,
+// for replays that re-derive the events instead of reading them (recovery
+// without verification). It checks the version and the command, not the
+// events behind it. On error c is zeroed and the error wraps ErrCodec.
+func DecodeRecordCommand(src []byte, c *Command) error {
+	d := decoder{src: src, what: "command", index: -1}
+	d.version()
+	d.command(c)
+	if d.err != nil {
+		*c = Command{}
+	}
+	return d.err
+}
+
 // DecodeRecord decodes a journal record, which must fill src exactly. It
 // decodes the command into c, appends the events to evs and returns the
 // extended slice. On error c is zeroed, evs is returned at its original

@@ -803,3 +803,16 @@ func BenchmarkDecodeRecord(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(enc)), "bytes/record")
 }
+
+func TestDecodeRecordCommand(t *testing.T) {
+	rec := AppendRecord(nil, &tradeCmd, tradeEvents)
+	var c Command
+	if err := DecodeRecordCommand(rec, &c); err != nil || c != tradeCmd {
+		t.Fatalf("DecodeRecordCommand = %+v, %v; want %+v", c, err, tradeCmd)
+	}
+	for cut := range 10 {
+		if err := DecodeRecordCommand(rec[:cut], &c); !errors.Is(err, ErrCodec) || c != (Command{}) {
+			t.Errorf("DecodeRecordCommand of %d bytes = %+v, %v; want zero and ErrCodec", cut, c, err)
+		}
+	}
+}
