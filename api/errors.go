@@ -56,6 +56,11 @@ const (
 	Unavailable     Code = "UNAVAILABLE"
 	Timeout         Code = "TIMEOUT"
 	Internal        Code = "INTERNAL"
+	// Appended with the WebSocket gateway.
+	OutcomeUnknown       Code = "OUTCOME_UNKNOWN"
+	UnknownStream        Code = "UNKNOWN_STREAM"
+	TooManySubscriptions Code = "TOO_MANY_SUBSCRIPTIONS"
+	SlowConsumer         Code = "SLOW_CONSUMER"
 )
 
 // Reject codes: the engine's reasons for refusing a command. They mirror
@@ -194,6 +199,11 @@ var registry = [...]codeInfo{
 	{KillSwitch, ClassCancel, 200, "canceled by a kill switch"},
 	{RiskDisabled, ClassReject, 409, "accounts and kill switches need the risk checker on"},
 	{InvalidScope, ClassReject, 400, "kill switch scope must be account, symbol or global"},
+
+	{OutcomeUnknown, ClassProtocol, 504, "the request was sent but its answer was lost: outcome unknown, query by client order id"},
+	{UnknownStream, ClassProtocol, 404, "no such stream (see subscribe's stream names)"},
+	{TooManySubscriptions, ClassProtocol, 429, "subscription limit for this connection reached"},
+	{SlowConsumer, ClassProtocol, 503, "the client did not read its messages fast enough"},
 }
 
 var byCode = func() map[Code]*codeInfo {
@@ -248,6 +258,9 @@ func (c Code) Text() string {
 type Error struct {
 	Code Code   `json:"code"`
 	Msg  string `json:"msg"`
+	// RetryAfterMs is set on RATE_LIMITED and BUSY: how long to wait
+	// before retrying, in milliseconds.
+	RetryAfterMs int64 `json:"retryAfterMs,omitempty"`
 }
 
 // Errorf returns an *Error with a formatted message.

@@ -4,9 +4,17 @@ import "encoding/json"
 
 // Methods a client may call.
 const (
-	MethodPlace  = "order.place"
-	MethodAmend  = "order.amend"
-	MethodCancel = "order.cancel"
+	MethodPlace       = "order.place"
+	MethodAmend       = "order.amend"
+	MethodCancel      = "order.cancel"
+	MethodCancelAll   = "order.cancelAll"
+	MethodStatus      = "order.status"
+	MethodOpenOrders  = "orders.open"
+	MethodBalance     = "account.balance"
+	MethodPositions   = "account.positions"
+	MethodSubscribe   = "subscribe"
+	MethodUnsubscribe = "unsubscribe"
+	MethodPing        = "ping"
 )
 
 // Methods of the back office and operators. They are not client methods:
@@ -30,6 +38,15 @@ const (
 	TypeAccount    = "account"
 	TypeKillSwitch = "killSwitch"
 	TypeAlert      = "alert"
+	// Streams (stream.go).
+	TypeBookSnapshot = "bookSnapshot"
+	TypeBookDelta    = "bookDelta"
+	TypeDepth        = "depth"
+	TypeMarketTrade  = "marketTrade"
+	TypeTicker       = "ticker"
+	TypeCandle       = "candle"
+	TypeOpenOrders   = "openOrders"
+	TypeResync       = "resync"
 )
 
 // MaxIDLen bounds a request id (its JSON text) so echoing it costs little.
