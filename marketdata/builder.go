@@ -167,6 +167,25 @@ func (b *Builder) ApplyCommand(cmd *matching.Command, events []matching.Event, s
 	return nil
 }
 
+// BuilderEvent returns the part of ev that ApplyCommand reads, and whether
+// it reads ev at all (only EvBook and EvTrade). A caller that hands events
+// to a builder on another goroutine copies these instead of whole events:
+// a fraction of the size, and no accounts, order ids or other private data
+// held past the call. ApplyCommand on the stripped events publishes the
+// same bytes as on the originals (tested).
+func BuilderEvent(ev *matching.Event) (matching.Event, bool) {
+	if ev.Kind != matching.EvBook && ev.Kind != matching.EvTrade {
+		return matching.Event{}, false
+	}
+	return matching.Event{
+		Kind: ev.Kind, Seq: ev.Seq, Symbol: ev.Symbol, Side: ev.Side, Price: ev.Price, Qty: ev.Qty, Count: ev.Count,
+		LastPx: ev.LastPx, LastQty: ev.LastQty, TradeID: ev.TradeID,
+	}, true
+}
+
+// HasSymbol reports whether the builder was built with the symbol.
+func (b *Builder) HasSymbol(sym string) bool { return b.symbols[sym] != nil }
+
 // lookup finds a symbol's state. An unknown symbol means the builder and
 // the engine disagree on the instruments: a wiring bug, so it panics.
 func (b *Builder) lookup(name string) *symbol {

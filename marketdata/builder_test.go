@@ -1,6 +1,7 @@
 package marketdata
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -341,5 +342,48 @@ func TestNewBuilderErrors(t *testing.T) {
 	}
 	if snap, ok := b.Snapshot("AAA"); !ok || snap.Seq != 0 || snap.Symbol != "AAA" || len(snap.Bids)+len(snap.Asks) != 0 {
 		t.Errorf("empty snapshot %+v", snap)
+	}
+}
+
+// TestBuilderEventKeepsOutput feeds one recorded stream to two builders,
+// one with whole events and one with BuilderEvent's copies: a hand-off that
+// copies only those must not change a byte of the output.
+func TestBuilderEventKeepsOutput(t *testing.T) {
+	r := krxSample(t)
+	run := func(strip bool) [][]byte {
+		b, err := NewBuilder(r.ins, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out [][]byte
+		sink := SinkFunc(func(m Message) { out = append(out, m.Append(nil)) })
+		var evs []matching.Event
+		start := 0
+		for i := range r.cmds {
+			evs = append(evs[:0], r.events[start:r.ends[i]]...)
+			if strip {
+				evs = evs[:0]
+				for j := range r.events[start:r.ends[i]] {
+					if ev, ok := BuilderEvent(&r.events[start+j]); ok {
+						evs = append(evs, ev)
+					}
+				}
+			}
+			cmd := matching.Command{Seq: r.cmds[i].Seq, TS: r.cmds[i].TS}
+			if err := b.ApplyCommand(&cmd, evs, sink); err != nil {
+				t.Fatal(err)
+			}
+			start = r.ends[i]
+		}
+		return out
+	}
+	whole, stripped := run(false), run(true)
+	if len(whole) != len(stripped) || len(whole) == 0 {
+		t.Fatalf("%d messages from whole events, %d from stripped", len(whole), len(stripped))
+	}
+	for i := range whole {
+		if !bytes.Equal(whole[i], stripped[i]) {
+			t.Fatalf("message %d: stripped %q, whole %q", i, stripped[i], whole[i])
+		}
 	}
 }
