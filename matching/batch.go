@@ -1,10 +1,12 @@
 package matching
 
 // Batch is one group of commands the loop applied together and journals
-// with one sync. A Publisher sees it after it is durable; all of it is
-// reused for a later batch once Publish returns.
+// with one sync, and the reads that ran between them. A Publisher sees its
+// commands after it is durable; all of it is reused for a later batch once
+// Publish returns.
 type Batch struct {
-	reqs    []*Request
+	reqs    []*Request // commands and reads, in input order
+	cmdOf   []int      // cmdOf[i] is request i's index in cmds, or -1 for a read
 	cmds    []Command
 	ends    []int   // ends[i] is the end of command i's events in events
 	events  []Event // copies: the engine's slice is reused by every Apply
@@ -40,17 +42,24 @@ func (b *Batch) Record(i int) Record { return b.records[i] }
 
 func (b *Batch) reset() {
 	clear(b.reqs) // drop references to requests already answered
-	b.reqs, b.cmds, b.ends, b.events = b.reqs[:0], b.cmds[:0], b.ends[:0], b.events[:0]
+	b.reqs, b.cmdOf, b.cmds, b.ends, b.events = b.reqs[:0], b.cmdOf[:0], b.cmds[:0], b.ends[:0], b.events[:0]
 	b.buf, b.offs, b.records, b.snapshot = b.buf[:0], b.offs[:0], b.records[:0], b.snapshot[:0]
 }
 
 func (b *Batch) add(r *Request, cmd *Command, evs []Event) {
 	b.reqs = append(b.reqs, r)
+	b.cmdOf = append(b.cmdOf, len(b.cmds))
 	b.cmds = append(b.cmds, *cmd)
 	b.events = append(b.events, evs...)
 	b.ends = append(b.ends, len(b.events))
 	b.offs = append(b.offs, len(b.buf))
 	b.buf = AppendRecord(b.buf, cmd, evs)
+}
+
+// addRead adds a read that has already run; it is only answered here.
+func (b *Batch) addRead(r *Request) {
+	b.reqs = append(b.reqs, r)
+	b.cmdOf = append(b.cmdOf, -1)
 }
 
 // seal builds the records once buf has stopped growing, so that no payload
@@ -67,14 +76,20 @@ func (b *Batch) seal() {
 
 func (b *Batch) lastSeq() uint64 { return b.cmds[len(b.cmds)-1].Seq }
 
-// deliver answers every request and hands the batch to the publisher.
+// deliver answers every request, in input order, and hands the batch to
+// the publisher (unless it holds reads only).
 func (b *Batch) deliver(p Publisher) {
 	for i, r := range b.reqs {
-		if r.Reply != nil {
-			r.Reply(&Result{Cmd: &b.cmds[i], Events: b.Events(i)})
+		if r.Reply == nil {
+			continue
+		}
+		if k := b.cmdOf[i]; k >= 0 {
+			r.Reply(&Result{Cmd: &b.cmds[k], Events: b.Events(k)})
+		} else {
+			r.Reply(&Result{})
 		}
 	}
-	if p != nil {
+	if p != nil && len(b.cmds) > 0 {
 		p.Publish(b)
 	}
 }
@@ -82,8 +97,13 @@ func (b *Batch) deliver(p Publisher) {
 // refuse answers every request with err: the batch is not known durable.
 func (b *Batch) refuse(err error) {
 	for i, r := range b.reqs {
-		if r.Reply != nil {
-			r.Reply(&Result{Cmd: &b.cmds[i], Err: err})
+		if r.Reply == nil {
+			continue
+		}
+		if k := b.cmdOf[i]; k >= 0 {
+			r.Reply(&Result{Cmd: &b.cmds[k], Err: err})
+		} else {
+			r.Reply(&Result{Err: err})
 		}
 	}
 }

@@ -52,18 +52,30 @@ type Publisher interface {
 	Publish(b *Batch)
 }
 
-// Result is what a submitter learns about its command.
+// Result is what a submitter learns about its command (or read).
 type Result struct {
-	Cmd    *Command // stamped with Seq and TS
+	Cmd    *Command // stamped with Seq and TS; nil for a read
 	Events []Event  // valid only during the Reply call
 	Err    error    // ErrOutcomeUnknown or ErrStopped; nil when durable
 }
 
-// Request is one command for the loop. Reply, if set, is called exactly once
-// from the loop's commit goroutine: after the command's batch is durable, or
-// with an error. It must not block for long: it holds up the whole batch.
+// Request is one command, or one read, for the loop. Reply, if set, is
+// called exactly once from the loop's commit goroutine: after the request's
+// batch is durable, or with an error. It must not block for long: it holds
+// up the whole batch.
+//
+// Read, if set, makes the request a read: Cmd is ignored, nothing is
+// stamped or journaled, and Read is called on the apply goroutine (the only
+// goroutine that may touch the engine) at the request's place in input
+// order, so it sees every command submitted before it. Read must only read
+// the engine and copy what it needs out: the engine changes right after it
+// returns. Its Reply (Result.Cmd nil) waits for the batch that holds it to be
+// durable like any command's, so that nothing a read reveals can be lost to
+// a crash. A read refused or caught by a journal failure gets ErrStopped or
+// ErrOutcomeUnknown like a command; either way its answer was not released.
 type Request struct {
 	Cmd   Command
+	Read  func(e *Engine)
 	Reply func(*Result)
 }
 
@@ -118,6 +130,12 @@ func (c *LoopConfig) defaults() error {
 //	                        encodes records            release outputs
 //	                             ▲                            │
 //	                             └──────────free◄─────────────┘
+//
+// Reads (Request.Read) travel the same path: the apply goroutine runs them
+// between commands, in input order, and the commit goroutine answers them
+// with the batch they landed in. A batch of reads only still waits its turn
+// behind the batch before it (which is what makes the state they saw
+// durable) but costs no Journal.Append.
 //
 // Two batch buffers circulate between the goroutines, so the sync of batch
 // N overlaps the matching of batch N+1 but never more: when the disk falls
@@ -194,7 +212,7 @@ func (l *Loop) Submit(r *Request) error {
 	if l.Err() != nil {
 		return ErrStopped
 	}
-	if !fitsCodec(&r.Cmd) {
+	if r.Read == nil && !FitsCodec(&r.Cmd) {
 		return ErrTooLong
 	}
 	if !l.q.Push(r) {
@@ -211,7 +229,10 @@ func (l *Loop) Submit(r *Request) error {
 	return nil
 }
 
-func fitsCodec(c *Command) bool {
+// FitsCodec reports whether every string of c is within MaxStringLen, so
+// that the codec can encode it. An encoder panics on a command that does
+// not fit; a producer checks first.
+func FitsCodec(c *Command) bool {
 	for _, s := range [...]string{c.Account, c.Symbol, c.ClientOrderID, c.OrigClientOrderID, c.RequestID, c.Text, c.Group} {
 		if len(s) > MaxStringLen {
 			return false
@@ -330,8 +351,14 @@ func (l *Loop) snapshotDue() bool {
 
 // apply stamps one command, applies it and adds it to the batch. The clock
 // is kept monotonic so that journal timestamps never go backwards even when
-// the wall clock does.
+// the wall clock does. A read runs here, between commands, and joins the
+// batch only to be answered with it.
 func (l *Loop) apply(b *Batch, r *Request) {
+	if r.Read != nil {
+		r.Read(l.e)
+		b.addRead(r)
+		return
+	}
 	cmd := r.Cmd
 	cmd.Seq = l.e.Seq() + 1
 	cmd.TS = max(l.cfg.Clock(), l.lastTS)
@@ -347,16 +374,29 @@ func (l *Loop) commitLoop() {
 			b.refuse(ErrStopped) // never written: lost with the process
 			continue
 		}
-		if err := l.cfg.Journal.Append(b.records); err != nil {
+		if err := l.append(b); err != nil {
 			l.setFailed(err)
 			b.refuse(ErrOutcomeUnknown) // the write may or may not have landed
 			continue
 		}
-		l.committed.Store(b.lastSeq())
 		l.saveSnapshot(b)
 		b.deliver(l.cfg.Publisher)
 		l.free <- b
 	}
+}
+
+// append makes b's records durable. A batch of reads only has none: it is
+// durable as soon as the batch before it is, which the commit goroutine has
+// already waited for.
+func (l *Loop) append(b *Batch) error {
+	if len(b.records) == 0 {
+		return nil
+	}
+	if err := l.cfg.Journal.Append(b.records); err != nil {
+		return err
+	}
+	l.committed.Store(b.lastSeq())
+	return nil
 }
 
 func (l *Loop) saveSnapshot(b *Batch) {
@@ -370,7 +410,12 @@ func (l *Loop) saveSnapshot(b *Batch) {
 
 func refuse(reqs []*Request, err error) {
 	for _, r := range reqs {
-		if r.Reply != nil {
+		if r.Reply == nil {
+			continue
+		}
+		if r.Read != nil {
+			r.Reply(&Result{Err: err})
+		} else {
 			r.Reply(&Result{Cmd: &r.Cmd, Err: err})
 		}
 	}

@@ -296,3 +296,83 @@ func TestLoopSnapshotInterval(t *testing.T) {
 		t.Errorf("%d snapshots over 50 µs of loop time at a 10 µs interval (%v), want about 4", n, snaps.seqs)
 	}
 }
+
+// TestLoopReadSeesEarlierCommands: a read submitted after a command sees
+// its effect, and its reply comes after the command's, in input order.
+func TestLoopReadSeesEarlierCommands(t *testing.T) {
+	j := &memJournal{}
+	l := newTestLoop(t, j, nil, nil)
+	var seen []string
+	var mu sync.Mutex
+	note := func(s string) { mu.Lock(); seen = append(seen, s); mu.Unlock() }
+	done := make(chan struct{})
+	if err := l.Submit(&Request{Cmd: order("A", 0), Reply: func(*Result) { note("cmd") }}); err != nil {
+		t.Fatal(err)
+	}
+	var got OrderView
+	var found bool
+	read := &Request{
+		Read:  func(e *Engine) { got, found = e.Order("A", "005930", 0, "c0") },
+		Reply: func(*Result) { note("read"); close(done) },
+	}
+	if err := l.Submit(read); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if !found || !got.Open || got.OrderID != 1 || got.LeavesQty != 1 {
+		t.Errorf("read after place: %+v, %v; want open order #1 with 1 left", got, found)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 || seen[0] != "cmd" || seen[1] != "read" {
+		t.Errorf("replies in order %v, want [cmd read]", seen)
+	}
+}
+
+// TestLoopReadWaitsForDurable: with the journal stalled inside the
+// command's Append, the read has run but its reply waits until Append
+// returns; a batch of reads alone never calls Append.
+func TestLoopReadWaitsForDurable(t *testing.T) {
+	j := &memJournal{gate: make(chan struct{})}
+	l := newTestLoop(t, j, nil, func(c *LoopConfig) { c.MaxBatchLen = 1 })
+	if err := l.Submit(&Request{Cmd: order("A", 0)}); err != nil {
+		t.Fatal(err)
+	}
+	var ran atomic.Bool
+	replied := make(chan *Result, 1)
+	read := &Request{
+		Read:  func(e *Engine) { ran.Store(e.Seq() == 1) },
+		Reply: func(r *Result) { replied <- r },
+	}
+	if err := l.Submit(read); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); !ran.Load(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the read never ran against the engine after the command")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case <-replied:
+		t.Fatal("read answered while its predecessor's Append had not returned")
+	case <-time.After(20 * time.Millisecond):
+	}
+	j.gate <- struct{}{} // the command's Append may now finish
+	select {
+	case r := <-replied:
+		if r.Err != nil || r.Cmd != nil {
+			t.Errorf("read result = %+v, want no command and no error", r)
+		}
+		if j.durable.Load() != 1 {
+			t.Errorf("read answered at durable seq %d, want 1", j.durable.Load())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("read never answered")
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.appends != 1 {
+		t.Errorf("%d Appends for one command and one read, want 1", j.appends)
+	}
+}
