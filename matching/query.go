@@ -1,12 +1,19 @@
 package matching
 
+import (
+	"cmp"
+	"slices"
+
+	"github.com/mts-krx/mts/risk"
+)
+
 // Read-only views of the engine's state, for order.status, orders.open,
 // account.balance and account.positions. They are plain values: a view
 // never points into the engine, so it may leave the loop goroutine.
 //
-// The engine answers these only on the loop's apply goroutine (see
-// Request.Read); the loop releases the answer after every command before it
-// is durable, so a view never shows state the journal could lose.
+// The engine answers these on the loop's apply goroutine (see Request.Read),
+// and the loop releases the answer only once every command before it is
+// durable, so a view never shows state the journal could lose.
 
 // OrderView is one order's state. Open is false for an order that is known
 // (its client order id was used today) but no longer rests in the book:
@@ -27,7 +34,7 @@ type OrderView struct {
 	CumQty        Qty
 	LeavesQty     Qty
 	CumValue      int64 // sum of fill price × qty: AvgPx = CumValue / CumQty
-	Triggered     bool  // false for a stop order still waiting for its trigger
+	Triggered     bool  // a stop order that has triggered (false for other types)
 }
 
 // BalanceView is an account's cash. Available = Cash − Hold.
@@ -42,4 +49,146 @@ type PositionView struct {
 	Symbol string
 	Qty    Qty // shares owned
 	Hold   Qty // shares held by open sell orders
+}
+
+// Order returns one of the account's orders: by id when id is nonzero, else
+// by the client order id it was entered with today. Resting orders and
+// untriggered stops are open. A client order id used today whose order is
+// no longer open gives a closed view (Open false, ids only). Another
+// account's order is not found, never revealed. With a symbol the lookup is
+// a few map probes; with symbol "" and an id it probes every symbol's book.
+func (e *Engine) Order(account, symbol string, id OrderID, clientOrderID string) (OrderView, bool) {
+	if account == "" {
+		return OrderView{}, false
+	}
+	if id == 0 {
+		return e.orderByClientID(account, symbol, clientOrderID)
+	}
+	if symbol != "" {
+		return e.orderIn(e.symbols[symbol], account, id)
+	}
+	for _, s := range e.sorted {
+		if v, ok := e.orderIn(s, account, id); ok {
+			return v, true
+		}
+	}
+	return OrderView{}, false
+}
+
+func (e *Engine) orderByClientID(account, symbol, clientOrderID string) (OrderView, bool) {
+	a := e.accounts[account]
+	if a == nil || clientOrderID == "" {
+		return OrderView{}, false
+	}
+	ref, ok := a.clientOrderIDs[clientOrderID]
+	if !ok || (symbol != "" && ref.symbol != symbol) {
+		return OrderView{}, false
+	}
+	if v, open := e.orderIn(e.symbols[ref.symbol], account, ref.id); open {
+		return v, true
+	}
+	return OrderView{Account: account, Symbol: ref.symbol, OrderID: ref.id, ClientOrderID: clientOrderID}, true
+}
+
+// orderIn finds an open order of the account in one symbol (s may be nil).
+func (e *Engine) orderIn(s *symbolState, account string, id OrderID) (OrderView, bool) {
+	if s == nil {
+		return OrderView{}, false
+	}
+	if o := s.book.Get(id); o != nil && o.Data.account == account {
+		return restingView(s, o), true
+	}
+	if so := s.stops.get(id); so != nil && so.info.account == account {
+		return stopView(s, so), true
+	}
+	return OrderView{}, false
+}
+
+// OpenOrders appends the account's open orders to dst, in symbol (all when
+// symbol is "") then order id order, and returns the extended slice.
+//
+// Cost: it walks every resting order and stop of the symbols it covers,
+// because the engine keeps no per-account index (one more map update on
+// every place and fill would cost all order flow for the sake of a query).
+// It runs on the loop's apply goroutine between commands, so a walk of a
+// deep book delays matching by that long: the gateway should rate-limit it.
+func (e *Engine) OpenOrders(account, symbol string, dst []OrderView) []OrderView {
+	if account == "" || e.accounts[account] == nil {
+		return dst // never had an order accepted
+	}
+	for _, s := range e.sorted {
+		if symbol != "" && s.inst.Symbol != symbol {
+			continue
+		}
+		start := len(dst)
+		dst = appendOpen(dst, s, account)
+		slices.SortFunc(dst[start:], func(a, b OrderView) int { return cmp.Compare(a.OrderID, b.OrderID) })
+	}
+	return dst
+}
+
+func appendOpen(dst []OrderView, s *symbolState, account string) []OrderView {
+	for _, side := range [2]Side{Buy, Sell} {
+		s.book.Orders(side, func(o *restingOrder) bool {
+			if o.Data.account == account {
+				dst = append(dst, restingView(s, o))
+			}
+			return true
+		})
+	}
+	for _, l := range [2][]*stopOrder{s.stops.buys, s.stops.sells} {
+		for _, so := range l {
+			if so.info.account == account {
+				dst = append(dst, stopView(s, so))
+			}
+		}
+	}
+	return dst
+}
+
+func restingView(s *symbolState, o *restingOrder) OrderView {
+	in := &o.Data
+	return OrderView{
+		Account: in.account, Symbol: s.inst.Symbol, OrderID: o.ID, ClientOrderID: in.clientOrderID, Open: true,
+		Side: o.Side, Type: in.typ, TIF: in.tif, Price: o.Price, StopPrice: in.stopPrice,
+		Qty: in.qty, CumQty: in.cumQty, LeavesQty: o.Qty, CumValue: in.cumValue,
+		Triggered: in.typ == StopLimit, // on the book, so its stop has traded
+	}
+}
+
+func stopView(s *symbolState, so *stopOrder) OrderView {
+	in := &so.info
+	return OrderView{
+		Account: in.account, Symbol: s.inst.Symbol, OrderID: so.id, ClientOrderID: in.clientOrderID, Open: true,
+		Side: so.side, Type: in.typ, TIF: in.tif, Price: so.price, StopPrice: in.stopPrice,
+		Qty: in.qty, CumQty: in.cumQty, LeavesQty: so.leaves, CumValue: in.cumValue,
+	}
+}
+
+// Balance returns the account's cash; false when risk is off or the
+// account does not exist.
+func (e *Engine) Balance(account string) (BalanceView, bool) {
+	if e.risk == nil {
+		return BalanceView{}, false
+	}
+	b, ok := e.risk.Balance(account)
+	if !ok {
+		return BalanceView{}, false
+	}
+	return BalanceView{Account: account, Cash: b.Cash, Hold: b.Hold}, true
+}
+
+// Positions appends the account's holdings to dst, by symbol, and returns
+// the extended slice. A symbol with no shares and no hold is left out.
+// Nothing is appended when risk is off or the account does not exist.
+func (e *Engine) Positions(account string, dst []PositionView) []PositionView {
+	if e.risk == nil {
+		return dst
+	}
+	e.risk.Positions(account, func(symbol string, p risk.Position) {
+		if p.Qty != 0 || p.Hold != 0 {
+			dst = append(dst, PositionView{Symbol: symbol, Qty: p.Qty, Hold: p.Hold})
+		}
+	})
+	return dst
 }

@@ -124,3 +124,16 @@ func (c *Checker) OpenOrders(id string) int {
 	}
 	return 0
 }
+
+// Positions calls fn with each of an account's positions, in symbol order.
+// It is a read for queries: it allocates the sorted symbol list, so it stays
+// off the order path.
+func (c *Checker) Positions(id string, fn func(symbol string, p Position)) {
+	a := c.get(id)
+	if a == nil {
+		return
+	}
+	for _, s := range a.symbols() {
+		fn(s, *a.positions[s])
+	}
+}

@@ -1,0 +1,171 @@
+package matching
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+)
+
+// queryEngine is a risk-on engine with: A1 funded and stocked, a resting
+// buy #1 (cl b1, partly filled by A2's sell #2), a resting sell #3 in 000660
+// (cl h1), an untriggered stop #4 (cl st), and #5 (cl gone) canceled.
+func queryEngine(t *testing.T) *Engine {
+	t.Helper()
+	e := newRiskEngine(t)
+	var seq uint64
+	for _, line := range []string{
+		"open acct=A1 req=o", "deposit acct=A1 amount=10000000 req=d", "credit acct=A1 sym=000660 qty=50 req=c",
+		"open acct=A2 req=o", "credit acct=A2 sym=005930 qty=10 req=c",
+		"place acct=A1 side=buy px=70000 qty=5 cl=b1",
+		"place acct=A2 side=sell px=70000 qty=2 cl=s1",
+		"place acct=A1 sym=000660 side=sell px=196000 qty=10 cl=h1",
+		"place acct=A1 side=buy type=stop_limit stop=72000 px=72100 qty=2 cl=st",
+		"place acct=A1 side=buy px=69000 qty=1 cl=gone",
+		"cancel acct=A1 orig=gone",
+	} {
+		c, err := parseCommand(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq++
+		c.Seq, c.TS = seq, int64(seq)
+		e.Apply(&c)
+	}
+	return e
+}
+
+var (
+	viewB1 = OrderView{Account: "A1", Symbol: "005930", OrderID: 1, ClientOrderID: "b1", Open: true, Side: Buy,
+		Type: Limit, TIF: Day, Price: 70000, Qty: 5, CumQty: 2, LeavesQty: 3, CumValue: 140000}
+	viewH1 = OrderView{Account: "A1", Symbol: "000660", OrderID: 3, ClientOrderID: "h1", Open: true, Side: Sell,
+		Type: Limit, TIF: Day, Price: 196000, Qty: 10, LeavesQty: 10}
+	viewST = OrderView{Account: "A1", Symbol: "005930", OrderID: 4, ClientOrderID: "st", Open: true, Side: Buy,
+		Type: StopLimit, TIF: Day, Price: 72100, StopPrice: 72000, Qty: 2, LeavesQty: 2}
+)
+
+func TestEngineOrder(t *testing.T) {
+	e := queryEngine(t)
+	tests := []struct {
+		account, symbol string
+		id              OrderID
+		cl              string
+		want            OrderView
+		found           bool
+	}{
+		{"A1", "005930", 1, "", viewB1, true},
+		{"A1", "", 1, "", viewB1, true},
+		{"A1", "", 0, "b1", viewB1, true},
+		{"A1", "005930", 0, "b1", viewB1, true},
+		{"A1", "000660", 0, "b1", OrderView{}, false}, // wrong symbol
+		{"A1", "000660", 3, "", viewH1, true},
+		{"A1", "005930", 3, "", OrderView{}, false}, // id in another symbol
+		{"A1", "005930", 4, "", viewST, true},       // untriggered stop
+		{"A1", "", 0, "st", viewST, true},
+		{"A1", "", 0, "gone", OrderView{Account: "A1", Symbol: "005930", OrderID: 5, ClientOrderID: "gone"}, true},
+		{"A1", "", 5, "", OrderView{}, false},       // closed, by id: unknown
+		{"A2", "005930", 1, "", OrderView{}, false}, // another account's order
+		{"A2", "", 0, "b1", OrderView{}, false},     // another account's client id
+		{"A2", "", 0, "s1", OrderView{Account: "A2", Symbol: "005930", OrderID: 2, ClientOrderID: "s1"}, true},
+		{"A1", "", 0, "", OrderView{}, false},
+		{"", "005930", 1, "", OrderView{}, false},
+		{"A9", "", 0, "b1", OrderView{}, false},
+		{"A1", "XXXXXX", 1, "", OrderView{}, false},
+	}
+	for _, tt := range tests {
+		got, found := e.Order(tt.account, tt.symbol, tt.id, tt.cl)
+		if found != tt.found || got != tt.want {
+			t.Errorf("Order(%q, %q, %d, %q) = %+v, %v; want %+v, %v", tt.account, tt.symbol, tt.id, tt.cl, got, found, tt.want, tt.found)
+		}
+	}
+}
+
+func TestEngineOpenOrders(t *testing.T) {
+	e := queryEngine(t)
+	tests := []struct {
+		account, symbol string
+		want            []OrderView
+	}{
+		{"A1", "", []OrderView{viewH1, viewB1, viewST}}, // 000660 before 005930
+		{"A1", "005930", []OrderView{viewB1, viewST}},
+		{"A1", "000660", []OrderView{viewH1}},
+		{"A2", "", nil}, // its sell filled
+		{"A9", "", nil},
+		{"A1", "XXXXXX", nil},
+	}
+	for _, tt := range tests {
+		got := e.OpenOrders(tt.account, tt.symbol, nil)
+		if !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("OpenOrders(%q, %q) = %+v, want %+v", tt.account, tt.symbol, got, tt.want)
+		}
+	}
+	// Appends to dst rather than replacing it.
+	dst := []OrderView{{OrderID: 99}}
+	if got := e.OpenOrders("A1", "000660", dst); len(got) != 2 || got[0].OrderID != 99 || got[1] != viewH1 {
+		t.Errorf("OpenOrders onto a non-empty dst = %+v", got)
+	}
+}
+
+// TestEngineOpenOrdersSorted: within a symbol, ids ascend whatever the
+// book's priority order.
+func TestEngineOpenOrdersSorted(t *testing.T) {
+	e := newTestEngine(t)
+	for i, px := range []Price{70000, 71000, 69000, 71000, 72000} {
+		side := Buy
+		if px >= 72000 {
+			side = Sell
+		}
+		c := Command{Kind: CmdPlace, Seq: uint64(i + 1), Account: "A", Symbol: "005930", Side: side, Type: Limit,
+			TIF: Day, Price: px, Qty: 1, ClientOrderID: fmt.Sprint(i)}
+		e.Apply(&c)
+	}
+	got := e.OpenOrders("A", "", nil)
+	for i, v := range got {
+		if v.OrderID != OrderID(i+1) {
+			t.Fatalf("OpenOrders ids %v, want 1..5 ascending", got)
+		}
+	}
+}
+
+func TestEngineBalance(t *testing.T) {
+	e := queryEngine(t)
+	// A1 holds cash for 3 shares at 70000 and 2 at 72100, commission
+	// included; it paid 140,000 and a 21 KRW commission for its fill.
+	hold := 3*e.risk.PerShare(Buy, 70000) + 2*e.risk.PerShare(Buy, 72100)
+	tests := []struct {
+		account string
+		want    BalanceView
+		found   bool
+	}{
+		{"A1", BalanceView{Account: "A1", Cash: 10_000_000 - 140_000 - 21, Hold: hold}, true},
+		{"A9", BalanceView{}, false},
+	}
+	for _, tt := range tests {
+		got, found := e.Balance(tt.account)
+		if found != tt.found || got != tt.want {
+			t.Errorf("Balance(%q) = %+v, %v; want %+v, %v", tt.account, got, found, tt.want, tt.found)
+		}
+	}
+	if _, ok := newTestEngine(t).Balance("A1"); ok {
+		t.Error("Balance with risk off found an account")
+	}
+}
+
+func TestEnginePositions(t *testing.T) {
+	e := queryEngine(t)
+	tests := []struct {
+		account string
+		want    []PositionView
+	}{
+		{"A1", []PositionView{{Symbol: "000660", Qty: 50, Hold: 10}, {Symbol: "005930", Qty: 2}}},
+		{"A2", []PositionView{{Symbol: "005930", Qty: 8}}},
+		{"A9", nil},
+	}
+	for _, tt := range tests {
+		if got := e.Positions(tt.account, nil); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Positions(%q) = %+v, want %+v", tt.account, got, tt.want)
+		}
+	}
+	if got := newTestEngine(t).Positions("A1", nil); got != nil {
+		t.Errorf("Positions with risk off = %+v, want none", got)
+	}
+}
