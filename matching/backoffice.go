@@ -113,26 +113,29 @@ func (e *Engine) checkKill(c *Command) Reason {
 // cancelInScope cancels every open order the kill switch covers, symbol by
 // symbol in symbol order, each book in priority order, and returns how many.
 func (e *Engine) cancelInScope(c *Command) int {
+	covered := func(account string) bool { return c.Scope != KillAccount || account == c.Account }
 	n := 0
 	for _, s := range e.sorted {
 		if c.Scope == KillSymbol && s.inst.Symbol != c.Symbol {
 			continue
 		}
-		n += e.cancelBook(s, c)
-		n += e.cancelStops(s, c)
+		n += e.cancelBook(s, covered, CxlKillSwitch)
+		n += e.cancelStops(s, covered, CxlKillSwitch)
 	}
 	return n
 }
 
-func inScope(c *Command, account string) bool {
-	return c.Scope != KillAccount || account == c.Account
-}
-
-func (e *Engine) cancelBook(s *symbolState, c *Command) int {
+// cancelBook cancels the resting orders of one symbol whose account match
+// accepts: bids then asks, each in priority order. The ids are collected
+// first because canceling while the book is being walked would unlink the
+// walk's next order. Reason r is CxlKillSwitch for the kill switch and
+// ReasonNone for a cancel the customer asked for, which surveillance also
+// hears about (layering), as it does for a single cancel.
+func (e *Engine) cancelBook(s *symbolState, match func(account string) bool, r Reason) int {
 	ids := e.scratch[:0]
 	for _, side := range [2]Side{Buy, Sell} {
 		s.book.Orders(side, func(o *restingOrder) bool {
-			if inScope(c, o.Data.account) {
+			if match(o.Data.account) {
 				ids = append(ids, o.ID)
 			}
 			return true
@@ -141,24 +144,30 @@ func (e *Engine) cancelBook(s *symbolState, c *Command) int {
 	for _, id := range ids {
 		o := s.book.Get(id)
 		side, price := o.Side, o.Price
-		e.cancelResting(s, o, o.Qty, CxlKillSwitch)
+		account, entryTS, filled := o.Data.account, o.Data.entryTS, o.Data.cumQty > 0
+		e.cancelResting(s, o, o.Qty, r)
 		e.level(s, side, price)
+		if r == ReasonNone {
+			e.checkLayering(s, account, entryTS, filled)
+		}
 	}
 	e.scratch = ids
 	return len(ids)
 }
 
-func (e *Engine) cancelStops(s *symbolState, c *Command) int {
+// cancelStops cancels the untriggered stops of one symbol whose account
+// match accepts, buys then sells, each in trigger order.
+func (e *Engine) cancelStops(s *symbolState, match func(account string) bool, r Reason) int {
 	var hit []*stopOrder
 	for _, l := range [2][]*stopOrder{s.stops.buys, s.stops.sells} {
 		for _, so := range l {
-			if inScope(c, so.info.account) {
+			if match(so.info.account) {
 				hit = append(hit, so)
 			}
 		}
 	}
 	for _, so := range hit {
-		e.cancelStop(s, so, 0, CxlKillSwitch)
+		e.cancelStop(s, so, 0, r)
 	}
 	return len(hit)
 }

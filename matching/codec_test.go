@@ -107,6 +107,10 @@ var commandSamples = []struct {
 		Scope: KillAccount, Active: true, Text: "margin call"}},
 	{"place_confirmed", Command{Kind: CmdPlace, Seq: 19, TS: 1_718_070_000_000_000_012, Account: "ACC-9",
 		Symbol: "005930", Side: Buy, Type: Limit, TIF: Day, Price: 71_000, Qty: 2_000, Confirm: true}},
+	{"cancel_all_orders", Command{Kind: CmdCancelAll, Seq: 20, TS: 1_718_070_000_000_000_013, Account: "ACC-9",
+		Symbol: "005930"}},
+	{"cancel_all_orders_every_symbol", Command{Kind: CmdCancelAll, Seq: 21, TS: 1_718_070_000_000_000_014,
+		Account: "ACC-9"}},
 }
 
 var eventSamples = []struct {
@@ -172,6 +176,18 @@ var recordSamples = []struct {
 	// Events that differ from their command in Seq, TS and strings (and one
 	// earlier in time), so the deltas and literal strings are covered.
 	{"unrelated_events", commandSamples[1].c, []Event{everyEventField, eventSamples[0].e, eventSamples[7].e}},
+	// A mass cancel: one canceled report per order, each with its own
+	// symbol and client order id, and the book levels they left.
+	{"cancel_all_orders", Command{Kind: CmdCancelAll, Seq: 21, TS: 1_718_070_000_000_000_014, Account: "ACC-9"},
+		[]Event{
+			{Kind: EvExec, Seq: 21, TS: 1_718_070_000_000_000_014, Symbol: "000660", Account: "ACC-9", OrderID: 40,
+				ClientOrderID: "h1", Cmd: CmdCancelAll, ExecType: ExecCanceled, Status: StatusCanceled, Side: Sell,
+				Type: Limit, TIF: Day, Price: 196_000, Qty: 10, LastQty: 10},
+			{Kind: EvBook, Seq: 21, TS: 1_718_070_000_000_000_014, Symbol: "000660", Side: Sell, Price: 196_000},
+			{Kind: EvExec, Seq: 21, TS: 1_718_070_000_000_000_014, Symbol: "005930", Account: "ACC-9", OrderID: 41,
+				ClientOrderID: "b3", Cmd: CmdCancelAll, ExecType: ExecCanceled, Status: StatusCanceled, Side: Buy,
+				Type: Limit, TIF: Day, Price: 69_000, Qty: 5, CumQty: 2, CumValue: 138_000, LastQty: 3},
+		}},
 }
 
 func TestCodecRoundTripSamples(t *testing.T) {

@@ -6,22 +6,23 @@ type CommandKind uint8
 
 // Command kinds.
 const (
-	CmdPlace        CommandKind = 1 // enter a new order
-	CmdAmend        CommandKind = 2 // change price and/or lower quantity (정정)
-	CmdCancel       CommandKind = 3 // cancel all or part of an order (취소)
-	CmdOpenAccount  CommandKind = 4 // back office: create an account (optionally in a group)
-	CmdDeposit      CommandKind = 5 // back office: add cash
-	CmdWithdraw     CommandKind = 6 // back office: take cash out
-	CmdCreditShares CommandKind = 7 // back office: add shares (transfer in)
-	CmdDebitShares  CommandKind = 8 // back office: remove shares (transfer out)
-	CmdKillSwitch   CommandKind = 9 // operator: switch a kill switch on or off
+	CmdPlace        CommandKind = 1  // enter a new order
+	CmdAmend        CommandKind = 2  // change price and/or lower quantity (정정)
+	CmdCancel       CommandKind = 3  // cancel all or part of an order (취소)
+	CmdOpenAccount  CommandKind = 4  // back office: create an account (optionally in a group)
+	CmdDeposit      CommandKind = 5  // back office: add cash
+	CmdWithdraw     CommandKind = 6  // back office: take cash out
+	CmdCreditShares CommandKind = 7  // back office: add shares (transfer in)
+	CmdDebitShares  CommandKind = 8  // back office: remove shares (transfer out)
+	CmdKillSwitch   CommandKind = 9  // operator: switch a kill switch on or off
+	CmdCancelAll    CommandKind = 10 // cancel every open order of an account (in one symbol, or all)
 )
 
 var commandKindNames = [...]string{
 	CmdPlace: "order.place", CmdAmend: "order.amend", CmdCancel: "order.cancel",
 	CmdOpenAccount: "account.open", CmdDeposit: "account.deposit", CmdWithdraw: "account.withdraw",
 	CmdCreditShares: "account.creditShares", CmdDebitShares: "account.debitShares",
-	CmdKillSwitch: "admin.killSwitch",
+	CmdKillSwitch: "admin.killSwitch", CmdCancelAll: "order.cancelAll",
 }
 
 // ParseCommandKind parses a wire method name such as "order.place".
@@ -65,6 +66,7 @@ func (k CommandKind) String() string { return name(commandKindNames[:], int(k)) 
 //	CmdOpenAccount:  Account, Group (optional), RequestID
 //	CmdDeposit, CmdWithdraw: Account, Amount (KRW), RequestID, Text
 //	CmdCreditShares, CmdDebitShares: Account, Symbol, Qty, RequestID, Text
+//	CmdCancelAll: Account, Symbol ("" = every symbol)
 //	CmdKillSwitch:   Scope, Account (account scope) or Symbol (symbol
 //	                 scope), Active (on or off), Text
 //

@@ -195,6 +195,7 @@ func formatCommand(c *Command) string {
 	verbs := map[CommandKind]string{
 		CmdPlace: "place", CmdAmend: "amend", CmdCancel: "cancel", CmdOpenAccount: "open", CmdDeposit: "deposit",
 		CmdWithdraw: "withdraw", CmdCreditShares: "credit", CmdDebitShares: "debit", CmdKillSwitch: "kill",
+		CmdCancelAll: "cancelall",
 	}
 	if v, ok := verbs[c.Kind]; ok {
 		b.WriteString(v)
@@ -920,9 +921,9 @@ func groupOf(account string, group, k *int) error {
 	return err
 }
 
-// backOffice returns a random back-office or kill switch command: cash and
-// share movements (some of them retries, some refused), accounts opened
-// twice, and kill switches going on and off for an account, a symbol or
+// backOffice returns a random back-office, mass cancel or kill switch
+// command: cash and share movements (some of them retries, some refused),
+// accounts opened twice, mass cancels, and kill switches going on and off for an account, a symbol or
 // everything.
 func (g *cmdGen) backOffice() Command {
 	c := Command{Account: g.account(), Symbol: g.symbol().inst.Symbol, RequestID: fmt.Sprintf("r%d", g.rng.IntN(50))}
@@ -937,6 +938,11 @@ func (g *cmdGen) backOffice() Command {
 		c.Kind, c.Qty = CmdDebitShares, Qty(g.rng.IntN(2_000_000))
 	case x < 75:
 		c.Kind = CmdOpenAccount
+	case x < 80:
+		c.Kind = CmdCancelAll // mass cancel: in the drawn symbol, or in all
+		if g.pct(50) {
+			c.Symbol = ""
+		}
 	default:
 		c.Kind, c.Text = CmdKillSwitch, "simulation"
 		c.Scope, c.Active = KillScope(1+g.rng.IntN(2)), g.pct(50)

@@ -173,6 +173,8 @@ func (e *Engine) Apply(cmd *Command) []Event {
 		e.backOffice(cmd)
 	case CmdKillSwitch:
 		e.killSwitch(cmd)
+	case CmdCancelAll:
+		e.cancelAll(cmd)
 	default:
 		e.reject(cmd, RejUnknownCommand)
 	}

@@ -149,6 +149,9 @@ func (r *refEngine) Apply(c *Command) []Event {
 	case CmdCancel:
 		r.cancel()
 	default:
+		// Back-office, kill switch and mass cancel (CmdCancelAll) commands
+		// are not modeled: the differential generators never produce them in
+		// reference mode, and their scenario files and engine tests cover them.
 		r.rejectCommand(RejUnknownCommand, 0)
 	}
 	// Stops trigger after every command; only the command's symbol can have

@@ -21,7 +21,9 @@ import (
 //	exec A1 005930 #1 cl=c1 new/new buy limit day px=71000 qty=10 cum=0 leaves=10
 //	book 005930 buy 71000 qty=10 n=1
 //
-// Command keys: acct sym side type tif px stop qty cl id orig stp ts, and
+// Commands: place amend cancel cancelall open deposit withdraw credit debit
+// kill, or a kind's number. Command keys: acct sym side type tif px stop qty
+// cl id orig stp ts, and
 // for back-office and kill-switch commands (open deposit withdraw credit
 // debit kill) amount req group confirm scope active. type defaults to limit,
 // tif to day, acct to A1, sym to 005930. A file whose first line is
@@ -153,6 +155,8 @@ func parseCommand(s string) (Command, error) {
 		c.Kind = CmdDebitShares
 	case "kill":
 		c.Kind = CmdKillSwitch
+	case "cancelall":
+		c.Kind = CmdCancelAll
 	default:
 		n, err := strconv.Atoi(fields[0])
 		if err != nil {

@@ -1,0 +1,40 @@
+package matching
+
+// cancelAll cancels every open order of c.Account (mass cancel): in
+// c.Symbol, or in every symbol when it is empty. The order is fixed so that
+// replay gives the same events: symbol by symbol in symbol order, in each the
+// resting orders (bids, then asks, each in priority order) and then the
+// untriggered stops (buys, then sells, each in trigger order). Each order is
+// reported as a requested cancel would report it (ExecCanceled, no reason,
+// LastQty the quantity canceled) and its risk holds are released. Like a
+// single cancel it is accepted under a kill switch.
+//
+// An account with nothing open gets no events at all: the empty answer is
+// the answer, and the journal still records the request. A bad account or
+// an unknown symbol is rejected like a cancel's.
+//
+// Cost: it walks every order of the symbols it covers (all books when
+// Symbol is empty), as the kill switch does, because the engine keeps no
+// per-account index of open orders; that keeps the place and cancel path
+// free of one more map update.
+func (e *Engine) cancelAll(c *Command) {
+	if r := validateIdentity(c); r != ReasonNone {
+		e.reject(c, r)
+		return
+	}
+	if c.Symbol != "" && e.symbols[c.Symbol] == nil {
+		e.reject(c, RejUnknownSymbol)
+		return
+	}
+	if e.accounts[c.Account] == nil {
+		return // never had an order accepted: nothing can be open
+	}
+	mine := func(account string) bool { return account == c.Account }
+	for _, s := range e.sorted {
+		if c.Symbol != "" && s.inst.Symbol != c.Symbol {
+			continue
+		}
+		e.cancelBook(s, mine, ReasonNone)
+		e.cancelStops(s, mine, ReasonNone)
+	}
+}
