@@ -157,6 +157,8 @@ func JournalCommand(c *matching.Command) api.JournalCommand {
 		jc.Params = api.CashParams{Amount: number(c.Amount), RequestID: c.RequestID, Text: c.Text}
 	case matching.CmdCreditShares, matching.CmdDebitShares:
 		jc.Params = api.SharesParams{Symbol: c.Symbol, Qty: number(int64(c.Qty)), RequestID: c.RequestID, Text: c.Text}
+	case matching.CmdCancelAll:
+		jc.Params = api.CancelAllParams{Symbol: c.Symbol}
 	case matching.CmdKillSwitch:
 		jc.Params = api.KillSwitchParams{Scope: enum(c.Scope.String(), uint8(c.Scope)), Symbol: c.Symbol, Active: c.Active, Text: c.Text}
 	default:

@@ -122,6 +122,10 @@ func TestJournalCommand(t *testing.T) {
 			`{"method":"admin.killSwitch","params":{"scope":"symbol","symbol":"005930","active":true,"text":"news"}}`},
 		{matching.Command{Kind: matching.CmdKillSwitch, Scope: matching.KillAccount, Account: "A1"},
 			`{"method":"admin.killSwitch","account":"A1","params":{"scope":"account","active":false}}`},
+		{matching.Command{Kind: matching.CmdCancelAll, Account: "A1", Symbol: "005930"},
+			`{"method":"order.cancelAll","account":"A1","params":{"symbol":"005930"}}`},
+		{matching.Command{Kind: matching.CmdCancelAll, Account: "A1"},
+			`{"method":"order.cancelAll","account":"A1","params":{}}`},
 		{matching.Command{Kind: 42, Account: "A1"},
 			`{"method":"unknown(42)","account":"A1","params":{}}`},
 	}
@@ -142,6 +146,7 @@ func TestMethodNames(t *testing.T) {
 		matching.CmdOpenAccount: api.MethodOpenAccount, matching.CmdDeposit: api.MethodDeposit,
 		matching.CmdWithdraw: api.MethodWithdraw, matching.CmdCreditShares: api.MethodCreditShares,
 		matching.CmdDebitShares: api.MethodDebitShares, matching.CmdKillSwitch: api.MethodKillSwitch,
+		matching.CmdCancelAll: api.MethodCancelAll,
 	} {
 		if kind.String() != method {
 			t.Errorf("CommandKind %d is %q in the journal, api says %q", kind, kind.String(), method)
