@@ -25,7 +25,17 @@ func (c *Client) Place(ctx context.Context, p PlaceParams) (*OrderResult, error)
 // block: it holds up every reply and stream message of the connection.
 // PlaceAsync itself waits while the send queue is full.
 func (c *Client) PlaceAsync(p PlaceParams, done func(*OrderResult, error)) {
-	_, _, err := c.start(context.Background(), MethodPlace, p, func(env *envelope, err error) {
+	c.orderAsync(MethodPlace, p, done)
+}
+
+// CancelAsync sends order.cancel without waiting; done runs as for
+// PlaceAsync. The load generator uses it to keep cancels open-loop too.
+func (c *Client) CancelAsync(p CancelParams, done func(*OrderResult, error)) {
+	c.orderAsync(MethodCancel, p, done)
+}
+
+func (c *Client) orderAsync(method string, params any, done func(*OrderResult, error)) {
+	_, _, err := c.start(context.Background(), method, params, func(env *envelope, err error) {
 		if err != nil {
 			done(nil, err)
 			return
