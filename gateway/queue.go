@@ -1,0 +1,182 @@
+package gateway
+
+import "sync"
+
+// sendQueue is one connection's bounded queue of encoded frames, filled by
+// any goroutine (the market-data fan-out, request goroutines, the
+// execution stream) and drained by the connection's writer goroutine alone.
+//
+// Frames are shared: the fan-out encodes a market-data message once and
+// queues the same bytes to every subscriber, so nobody may modify a frame
+// after queuing it. A push never blocks: this is what keeps one slow
+// client from slowing the publisher or other clients. When the queue is
+// full the caller decides what to do by class of message (see the package
+// documentation): market data is dropped and later resynced, depth is
+// conflated in slots of its own, and a private message that does not fit
+// closes the connection.
+//
+// The bound counts frames waiting and frames the writer has taken but not
+// yet written, so a client that reads nothing holds at most limit frames.
+type sendQueue struct {
+	mu      sync.Mutex
+	items   [][]byte
+	depth   []depthSlot // conflated depth, at most one per symbol
+	writing int         // frames of the batch being written
+	limit   int         // every frame
+	mdLimit int         // market data stops here
+	closing *closeFrame // set once: the writer sends it and ends
+	dead    bool        // the connection is gone: drop everything
+	wake    chan struct{}
+}
+
+// depthSlot is the latest depth message of one symbol not yet written.
+type depthSlot struct {
+	symbol string
+	frame  []byte
+}
+
+// closeFrame is a close code and reason the writer sends before closing.
+type closeFrame struct {
+	code   int
+	reason string
+}
+
+func newSendQueue(limit int) *sendQueue {
+	return &sendQueue{limit: limit, mdLimit: limit * 3 / 4, wake: make(chan struct{}, 1)}
+}
+
+// signal wakes the writer; a pending wake-up is enough.
+func (q *sendQueue) signal() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (q *sendQueue) pending() int { return len(q.items) + q.writing }
+
+// pushMarket queues market-data frames, all or none, unless that would
+// take the queue past its market-data limit. A closing or dead queue
+// accepts and drops them.
+func (q *sendQueue) pushMarket(frames ...[]byte) bool {
+	return q.pushUpTo(q.mdLimit, frames)
+}
+
+// pushResync queues the frames that restart a dropped stream (a resync
+// marker, a snapshot, the current message) only once the queue has
+// drained to half its market-data limit, so that they are not dropped in
+// turn and a client that stays slow is not sent a snapshot per message.
+func (q *sendQueue) pushResync(frames ...[]byte) bool {
+	return q.pushUpTo(q.mdLimit/2, frames)
+}
+
+func (q *sendQueue) pushUpTo(limit int, frames [][]byte) bool {
+	q.mu.Lock()
+	gone := q.closing != nil || q.dead
+	ok := gone || q.pending()+len(frames) <= limit
+	if ok && !gone {
+		q.items = append(q.items, frames...)
+	}
+	q.mu.Unlock()
+	if ok {
+		q.signal()
+	}
+	return ok
+}
+
+// pushDepth replaces the symbol's pending depth frame, or adds one: depth
+// is conflated (latest wins), so it never counts against the limit and
+// never drops.
+func (q *sendQueue) pushDepth(symbol string, frame []byte) {
+	q.mu.Lock()
+	if q.closing == nil && !q.dead {
+		q.setDepth(symbol, frame)
+	}
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *sendQueue) setDepth(symbol string, frame []byte) {
+	for i := range q.depth {
+		if q.depth[i].symbol == symbol {
+			q.depth[i].frame = frame
+			return
+		}
+	}
+	q.depth = append(q.depth, depthSlot{symbol, frame})
+}
+
+// pushPrivate queues a reply or execution report. It returns false when
+// the queue is full: the caller must then close the connection, since a
+// private message is never dropped silently.
+func (q *sendQueue) pushPrivate(frame []byte) bool {
+	q.mu.Lock()
+	ok := q.closing != nil || q.dead || q.pending() < q.limit
+	if ok && q.closing == nil && !q.dead {
+		q.items = append(q.items, frame)
+	}
+	q.mu.Unlock()
+	if ok {
+		q.signal()
+	}
+	return ok
+}
+
+// close asks the writer to send a close frame and end; the first call wins.
+func (q *sendQueue) close(code int, reason string) {
+	q.mu.Lock()
+	if q.closing == nil && !q.dead {
+		q.closing = &closeFrame{code, reason}
+	}
+	q.mu.Unlock()
+	q.signal()
+}
+
+// kill marks the connection gone (the reader saw it end): the writer stops
+// without a close frame.
+func (q *sendQueue) kill() {
+	q.mu.Lock()
+	q.dead = true
+	q.mu.Unlock()
+	q.signal()
+}
+
+// take hands the writer everything queued, reusing batch's array. The
+// frames stay counted until the next take. Depth slots come after the
+// queued frames: they are the newest state anyway.
+func (q *sendQueue) take(batch [][]byte) ([][]byte, *closeFrame, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	batch = append(batch[:0], q.items...)
+	for i := range q.depth {
+		batch = append(batch, q.depth[i].frame)
+	}
+	clear(q.items)
+	q.items = shrink(q.items[:0])
+	clear(q.depth)
+	q.depth = q.depth[:0]
+	q.writing = len(batch)
+	return batch, q.closing, q.dead
+}
+
+// written tells the queue the batch from take is on the wire.
+func (q *sendQueue) written() {
+	q.mu.Lock()
+	q.writing = 0
+	q.mu.Unlock()
+}
+
+// shrink lets a burst's large array go once it has drained, so an idle
+// connection keeps little memory.
+func shrink(s [][]byte) [][]byte {
+	if cap(s) > 64 {
+		return nil
+	}
+	return s
+}
+
+func (q *sendQueue) isClosing() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.closing != nil || q.dead
+}
