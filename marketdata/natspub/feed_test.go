@@ -181,7 +181,11 @@ func TestInjectGapResyncs(t *testing.T) {
 	}
 	waitFor(t, "the first Depth", func() bool { return len(c.snapshot()) > 0 })
 	w.run(p, 100, 0)
-	caughtUp := func() bool { r, _ := bookView(t, c.snapshot()); want, _ := w.ref.Snapshot(sym); return sameBook(r, want) }
+	caughtUp := func() bool {
+		r, _ := bookView(t, c.snapshot())
+		want, _ := w.ref.Snapshot(sym)
+		return sameBook(r, want)
+	}
 	waitFor(t, "the book before the gap", caughtUp)
 
 	feed.InjectGap(sym)

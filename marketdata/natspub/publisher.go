@@ -203,8 +203,9 @@ func (p *Publisher) Start() error {
 // Publish hands a durable batch to the publisher goroutine. It is the
 // matching.Publisher method, called on the loop's commit goroutine; it
 // copies what the builder needs and does not keep b. It blocks while the
-// queue is full (see Publisher). Publish and PublishCommand must be called
-// from one goroutine at a time, and not after Close.
+// queue is full (see Publisher); before Start, QueueLen hand-offs fit and
+// the next waits for Start. Publish and PublishCommand must be called from
+// one goroutine at a time, and not after Close.
 func (p *Publisher) Publish(b *matching.Batch) {
 	c := <-p.free
 	for i := range b.Len() {
