@@ -1,0 +1,267 @@
+package loadtest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mts-krx/mts/api"
+)
+
+// FanoutConfig describes a market-data fan-out run: Subscribers
+// connections on one symbol's streams for Duration, while Driver (if set)
+// or the caller's own order flow keeps the book busy.
+type FanoutConfig struct {
+	URL         string
+	Header      http.Header
+	Token       string // subscribers' token; "" = anonymous
+	Symbol      string
+	Streams     []string // default book.SYMBOL, trades.SYMBOL, ticker.SYMBOL
+	Subscribers int
+	Duration    time.Duration
+	// Driver, if set, is run alongside with its Duration set to this
+	// run's (and no warmup).
+	Driver *Config
+}
+
+// FanoutReport is the result of RunFanout.
+type FanoutReport struct {
+	Symbol      string            `json:"symbol"`
+	Subscribers int               `json:"subscribers"`
+	DurationSec float64           `json:"durationSec"`
+	Messages    uint64            `json:"messages"`  // received by all subscribers
+	PerSecond   float64           `json:"perSecond"` // Messages / duration
+	ByType      map[string]uint64 `json:"byType"`
+	// BookGaps are gaps the client found in bookDelta seqs (and repaired
+	// by resubscribing); Resyncs the server's resync messages.
+	BookGaps uint64 `json:"bookGaps"`
+	Resyncs  uint64 `json:"resyncs"`
+	// TradeGaps count marketTrade seq jumps (trades are not resent).
+	TradeGaps uint64 `json:"tradeGaps"`
+	// BookErrors count deltas an api.Book could not apply after the
+	// client's own filtering: should be 0.
+	BookErrors  uint64  `json:"bookErrors"`
+	Disconnects uint64  `json:"disconnects"`
+	Driver      *Report `json:"driver,omitempty"`
+}
+
+// RunFanout connects the subscribers, counts what they receive for
+// Duration and returns the report. Every subscriber keeps an api.Book of
+// the symbol, so a delta that does not apply is counted, not just a seq
+// that does not follow.
+func RunFanout(ctx context.Context, cfg FanoutConfig) (*FanoutReport, error) {
+	if cfg.URL == "" || cfg.Symbol == "" || cfg.Subscribers <= 0 || cfg.Duration <= 0 {
+		return nil, errors.New("loadtest: fanout needs a URL, a symbol, subscribers and a duration")
+	}
+	if len(cfg.Streams) == 0 {
+		cfg.Streams = []string{"book." + cfg.Symbol, "trades." + cfg.Symbol, "ticker." + cfg.Symbol}
+	}
+	var tally fanoutTally
+	clients, err := subscribeAll(ctx, cfg, &tally)
+	defer func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	tally.counting.Store(true)
+	driver := runDriver(ctx, cfg)
+	select {
+	case <-ctx.Done():
+	case <-time.After(cfg.Duration):
+	}
+	tally.counting.Store(false)
+	rep := tally.report(cfg)
+	rep.Driver, err = driver()
+	return rep, errors.Join(err, ctx.Err())
+}
+
+// runDriver starts the driver's order flow, if any, and returns a function
+// that waits for its report.
+func runDriver(ctx context.Context, cfg FanoutConfig) func() (*Report, error) {
+	if cfg.Driver == nil {
+		return func() (*Report, error) { return nil, nil }
+	}
+	d := *cfg.Driver
+	d.Duration, d.Warmup = cfg.Duration, 0
+	var rep *Report
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rep, err = Run(ctx, d)
+	}()
+	return func() (*Report, error) {
+		<-done
+		if err != nil {
+			err = fmt.Errorf("loadtest: fanout driver: %w", err)
+		}
+		return rep, err
+	}
+}
+
+func subscribeAll(ctx context.Context, cfg FanoutConfig, tally *fanoutTally) ([]*api.Client, error) {
+	clients := make([]*api.Client, 0, cfg.Subscribers)
+	for i := range cfg.Subscribers {
+		opts := api.ClientOptions{Token: cfg.Token, Header: cfg.Header, OnStateChange: tally.stateChange}
+		c, err := api.Dial(ctx, cfg.URL, opts)
+		if err != nil {
+			return clients, fmt.Errorf("loadtest: subscriber %d: %w", i, err)
+		}
+		clients = append(clients, c)
+		s := &subscriber{tally: tally, book: api.Book{Symbol: cfg.Symbol}}
+		if err := c.Subscribe(ctx, cfg.Streams, s.handle); err != nil {
+			return clients, fmt.Errorf("loadtest: subscriber %d: %w", i, err)
+		}
+	}
+	return clients, nil
+}
+
+// fanoutTally is shared by every subscriber's handler (each on its
+// client's dispatcher goroutine), hence atomics. Counting is on only
+// during the measured window.
+type fanoutTally struct {
+	counting                atomic.Bool
+	messages, gaps, resyncs atomic.Uint64
+	tradeGaps, bookErrors   atomic.Uint64
+	disconnects             atomic.Uint64
+	mu                      sync.Mutex
+	byType                  map[string]uint64
+}
+
+func (t *fanoutTally) stateChange(connected bool, _ error) {
+	if !connected {
+		t.disconnects.Add(1)
+	}
+}
+
+func (t *fanoutTally) count(typ string) {
+	t.messages.Add(1)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.byType == nil {
+		t.byType = map[string]uint64{}
+	}
+	t.byType[typ]++
+}
+
+func (t *fanoutTally) report(cfg FanoutConfig) *FanoutReport {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := t.messages.Load()
+	return &FanoutReport{
+		Symbol: cfg.Symbol, Subscribers: cfg.Subscribers, DurationSec: cfg.Duration.Seconds(),
+		Messages: n, PerSecond: float64(n) / cfg.Duration.Seconds(), ByType: t.byType,
+		BookGaps: t.gaps.Load(), Resyncs: t.resyncs.Load(), TradeGaps: t.tradeGaps.Load(),
+		BookErrors: t.bookErrors.Load(), Disconnects: t.disconnects.Load(),
+	}
+}
+
+// subscriber is one connection's handler state; its client calls handle
+// on one goroutine, so it needs no lock.
+type subscriber struct {
+	tally     *fanoutTally
+	book      api.Book
+	lastTrade uint64
+}
+
+func (s *subscriber) handle(msg any) {
+	bookErr := s.book.Apply(msg)
+	tradeGap := s.checkTrade(msg)
+	t := s.tally
+	if !t.counting.Load() {
+		return
+	}
+	t.count(typeOf(msg))
+	if bookErr != nil {
+		t.bookErrors.Add(1)
+	}
+	if tradeGap {
+		t.tradeGaps.Add(1)
+	}
+	if r, ok := msg.(*api.Resync); ok {
+		if r.Reason == api.ResyncClientGap {
+			t.gaps.Add(1)
+		} else {
+			t.resyncs.Add(1)
+		}
+	}
+}
+
+// checkTrade reports whether a marketTrade's seq skips one.
+func (s *subscriber) checkTrade(msg any) bool {
+	m, ok := msg.(*api.MarketTrade)
+	if !ok {
+		return false
+	}
+	gap := s.lastTrade != 0 && m.Seq != s.lastTrade+1
+	s.lastTrade = m.Seq
+	return gap
+}
+
+func typeOf(msg any) string {
+	switch m := msg.(type) {
+	case *api.BookSnapshot:
+		return m.Type
+	case *api.BookDelta:
+		return m.Type
+	case *api.Depth:
+		return m.Type
+	case *api.MarketTrade:
+		return m.Type
+	case *api.Ticker:
+		return m.Type
+	case *api.Candle:
+		return m.Type
+	case *api.ExecutionReport:
+		return m.Type
+	case *api.OpenOrders:
+		return m.Type
+	case *api.Resync:
+		return m.Type
+	}
+	return fmt.Sprintf("%T", msg)
+}
+
+// JSON renders the report as indented JSON.
+func (r *FanoutReport) JSON() ([]byte, error) { return json.MarshalIndent(r, "", "  ") }
+
+// Text renders the report for a terminal.
+func (r *FanoutReport) Text() string {
+	var b strings.Builder
+	r.WriteText(&b)
+	return b.String()
+}
+
+// WriteText writes Text to w.
+func (r *FanoutReport) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, `fanout    %s, %d subscribers, %gs
+messages  %d  (%.1f/s)  %s
+gaps      book %d  trades %d  server resyncs %d  book errors %d  disconnects %d
+`,
+		r.Symbol, r.Subscribers, r.DurationSec, r.Messages, r.PerSecond, byTypeText(r.ByType),
+		r.BookGaps, r.TradeGaps, r.Resyncs, r.BookErrors, r.Disconnects)
+	if err == nil && r.Driver != nil {
+		err = r.Driver.WriteText(w)
+	}
+	return err
+}
+
+func byTypeText(m map[string]uint64) string {
+	parts := make([]string, 0, len(m))
+	for _, typ := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", typ, m[typ]))
+	}
+	return strings.Join(parts, "  ")
+}
