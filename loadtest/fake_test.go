@@ -96,6 +96,8 @@ func (f *fakeGateway) answer(c *fakeConn, req api.Request) api.Reply {
 		res, err = f.amend(c.account, req)
 	case api.MethodSubscribe:
 		res, err = f.subscribe(c, req)
+	case api.MethodCancelAll:
+		res = api.OrderResult{Seq: 1}
 	case api.MethodUnsubscribe, api.MethodPing:
 		res = struct{}{}
 	default:
