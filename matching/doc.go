@@ -94,6 +94,20 @@
 // and cancels of open orders report the order's current state with the
 // reason. Untriggered stops can be canceled but not amended.
 //
+// # Mass cancel (CmdCancelAll)
+//
+// Cancels every open order (resting or untriggered stop) of the account,
+// in Symbol or in every symbol when it is empty, in a fixed order: symbols
+// in order, in each the bids then the asks in priority order, then the
+// stops. Each is reported as a requested cancel is, and it is accepted
+// under a kill switch like a cancel. Nothing open: no events.
+//
+// # Reads
+//
+// Order, OpenOrders, Balance and Positions return plain views of the state
+// (query.go). They run on the loop's apply goroutine through Request.Read
+// and change nothing: not the state, not its hash.
+//
 // # Stop-limit orders
 //
 // An accepted stop-limit waits off the book. After every command the engine
