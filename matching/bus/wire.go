@@ -1,0 +1,392 @@
+package bus
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/mts-krx/mts/matching"
+)
+
+// The wire format is drawn in doc.go.
+
+// WireVersion starts every request.
+const WireVersion = 1
+
+// Request kinds.
+const (
+	kindCommand = 1
+	kindRead    = 2
+)
+
+// status is the first byte of a reply.
+type status uint8
+
+const (
+	statusOK             status = 1
+	statusBusy           status = 2
+	statusUnavailable    status = 3
+	statusOutcomeUnknown status = 4
+	statusTooLong        status = 5
+	statusBadRequest     status = 6
+)
+
+// QueryKind says what a read asks for.
+type QueryKind uint8
+
+// Query kinds: an order by id or client order id, the open orders, the cash
+// balance, the holdings.
+const (
+	QueryOrder QueryKind = iota + 1
+	QueryOpenOrders
+	QueryBalance
+	QueryPositions
+)
+
+// Query is a read for the engine. Account is set by the gateway from the
+// authenticated session; the engine answers only about that account.
+type Query struct {
+	Kind          QueryKind
+	Account       string
+	Symbol        string
+	OrderID       matching.OrderID
+	ClientOrderID string
+}
+
+// QueryResult is the engine's answer to a Query. Found is false for an
+// order that is not the account's (or unknown), and for a balance or
+// positions when the account does not exist or risk is off. Orders holds
+// the order (QueryOrder, when found) or the open orders.
+type QueryResult struct {
+	Found     bool
+	Orders    []matching.OrderView
+	Balance   matching.BalanceView
+	Positions []matching.PositionView
+}
+
+// errWire is wrapped by every decoding error of this package.
+var errWire = errors.New("bus: bad message")
+
+// order view flags.
+const (
+	flagOpen      = 1
+	flagTriggered = 2
+)
+
+// minOrderLen and minPositionLen are the shortest encodings of a view; they
+// bound the count a message may claim before anything is allocated.
+const (
+	minOrderLen    = 14
+	minPositionLen = 3
+)
+
+func appendStr(dst []byte, s string) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(s)))
+	return append(dst, s...)
+}
+
+func appendCommandRequest(dst []byte, c *matching.Command) []byte {
+	return matching.AppendCommand(append(dst, WireVersion, kindCommand), c)
+}
+
+func appendReadRequest(dst []byte, q *Query) []byte {
+	dst = append(dst, WireVersion, kindRead, byte(q.Kind))
+	dst = appendStr(dst, q.Account)
+	dst = appendStr(dst, q.Symbol)
+	dst = binary.AppendUvarint(dst, uint64(q.OrderID))
+	return appendStr(dst, q.ClientOrderID)
+}
+
+func queryFits(q *Query) bool {
+	return len(q.Account) <= matching.MaxStringLen && len(q.Symbol) <= matching.MaxStringLen &&
+		len(q.ClientOrderID) <= matching.MaxStringLen
+}
+
+func appendOrderView(dst []byte, v *matching.OrderView) []byte {
+	dst = appendStr(dst, v.Account)
+	dst = appendStr(dst, v.Symbol)
+	dst = binary.AppendUvarint(dst, uint64(v.OrderID))
+	dst = appendStr(dst, v.ClientOrderID)
+	var flags byte
+	if v.Open {
+		flags |= flagOpen
+	}
+	if v.Triggered {
+		flags |= flagTriggered
+	}
+	dst = append(dst, flags, byte(v.Side), byte(v.Type), byte(v.TIF))
+	for _, n := range [...]int64{int64(v.Price), int64(v.StopPrice), int64(v.Qty), int64(v.CumQty), int64(v.LeavesQty), v.CumValue} {
+		dst = binary.AppendVarint(dst, n)
+	}
+	return dst
+}
+
+// appendReadReply encodes an ok answer to a read of kind k.
+func appendReadReply(dst []byte, k QueryKind, r *QueryResult) []byte {
+	dst = append(dst, byte(statusOK), byte(k), boolByte(r.Found))
+	switch k {
+	case QueryOrder, QueryOpenOrders:
+		dst = binary.AppendUvarint(dst, uint64(len(r.Orders)))
+		for i := range r.Orders {
+			dst = appendOrderView(dst, &r.Orders[i])
+		}
+	case QueryBalance:
+		dst = appendStr(dst, r.Balance.Account)
+		dst = binary.AppendVarint(dst, r.Balance.Cash)
+		dst = binary.AppendVarint(dst, r.Balance.Hold)
+	case QueryPositions:
+		dst = binary.AppendUvarint(dst, uint64(len(r.Positions)))
+		for _, p := range r.Positions {
+			dst = appendStr(dst, p.Symbol)
+			dst = binary.AppendVarint(dst, int64(p.Qty))
+			dst = binary.AppendVarint(dst, int64(p.Hold))
+		}
+	}
+	return dst
+}
+
+func boolByte(b bool) byte {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// appendError encodes a reply that is not ok, with a reason for logs.
+func appendError(dst []byte, s status, reason string) []byte {
+	return append(append(dst, byte(s)), reason...)
+}
+
+// request is a decoded request: a command or a query.
+type request struct {
+	read bool
+	cmd  matching.Command
+	q    Query
+}
+
+// decodeRequest decodes a whole request into r.
+func decodeRequest(src []byte, r *request) error {
+	if len(src) < 2 || src[0] != WireVersion {
+		return fmt.Errorf("%w: request shorter than its header or of an unknown version", errWire)
+	}
+	switch src[1] {
+	case kindCommand:
+		r.read = false
+		return decodeCommand(src[2:], &r.cmd)
+	case kindRead:
+		r.read = true
+		return decodeQuery(src[2:], &r.q)
+	}
+	return fmt.Errorf("%w: unknown request kind %d", errWire, src[1])
+}
+
+func decodeCommand(src []byte, c *matching.Command) error {
+	n, err := matching.DecodeCommand(src, c)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %w", errWire, err)
+	case n != len(src):
+		return fmt.Errorf("%w: %d bytes after the command", errWire, len(src)-n)
+	case c.Seq != 0 || c.TS != 0:
+		return fmt.Errorf("%w: a command arrives unstamped (seq %d, ts %d)", errWire, c.Seq, c.TS)
+	}
+	return nil
+}
+
+func decodeQuery(src []byte, q *Query) error {
+	d := reader{src: src}
+	q.Kind = QueryKind(d.byte())
+	q.Account = d.str()
+	q.Symbol = d.str()
+	q.OrderID = matching.OrderID(d.uvarint())
+	q.ClientOrderID = d.str()
+	d.end()
+	if d.err == nil && (q.Kind < QueryOrder || q.Kind > QueryPositions) {
+		d.err = fmt.Errorf("%w: unknown query kind %d", errWire, q.Kind)
+	}
+	if d.err != nil {
+		*q = Query{}
+	}
+	return d.err
+}
+
+// decodeReadReply decodes the payload of an ok reply to a read (after the
+// status byte) into r, reusing its slices, and returns the query kind.
+func decodeReadReply(src []byte, r *QueryResult) (QueryKind, error) {
+	d := reader{src: src}
+	k := QueryKind(d.byte())
+	r.Found = d.flag()
+	r.Orders, r.Positions, r.Balance = r.Orders[:0], r.Positions[:0], matching.BalanceView{}
+	switch k {
+	case QueryOrder, QueryOpenOrders:
+		r.Orders = d.orders(r.Orders)
+	case QueryBalance:
+		r.Balance = matching.BalanceView{Account: d.str(), Cash: d.varint(), Hold: d.varint()}
+	case QueryPositions:
+		r.Positions = d.positions(r.Positions)
+	default:
+		d.fail(fmt.Sprintf("unknown query kind %d", k))
+	}
+	d.end()
+	return k, d.err
+}
+
+// reader reads the bus's own encodings. The first error sticks and every
+// read after it returns zero, as in matching's codec.
+type reader struct {
+	src []byte
+	off int
+	err error
+}
+
+func (d *reader) fail(problem string) {
+	if d.err == nil {
+		d.err = fmt.Errorf("%w: offset %d: %s", errWire, d.off, problem)
+	}
+}
+
+func (d *reader) byte() byte {
+	if d.err != nil {
+		return 0
+	}
+	if d.off >= len(d.src) {
+		d.fail("truncated")
+		return 0
+	}
+	d.off++
+	return d.src[d.off-1]
+}
+
+func (d *reader) flag() bool {
+	switch b := d.byte(); b {
+	case 0, 1:
+		return b == 1
+	}
+	d.fail("a flag that is neither 0 nor 1")
+	return false
+}
+
+func (d *reader) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(d.src[d.off:])
+	switch {
+	case n == 0:
+		d.fail("truncated")
+	case n < 0:
+		d.fail("varint overflows 64 bits")
+	case n > 1 && d.src[d.off+n-1] == 0:
+		d.fail("varint longer than needed")
+	default:
+		d.off += n
+		return v
+	}
+	return 0
+}
+
+// varint reads a zigzag varint; minimality follows from the uvarint's.
+func (d *reader) varint() int64 {
+	u := d.uvarint()
+	return int64(u>>1) ^ -int64(u&1)
+}
+
+func (d *reader) str() string {
+	n := d.uvarint()
+	switch {
+	case d.err != nil:
+		return ""
+	case n > matching.MaxStringLen:
+		d.fail(fmt.Sprintf("string of %d bytes, over the limit", n))
+		return ""
+	case n > uint64(len(d.src)-d.off):
+		d.fail("string beyond the input")
+		return ""
+	}
+	s := string(d.src[d.off : d.off+int(n)])
+	d.off += int(n)
+	return s
+}
+
+// count reads an element count and checks it against what the remaining
+// bytes could hold.
+func (d *reader) count(minLen int) int {
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(d.src)-d.off)/uint64(minLen) {
+		d.fail(fmt.Sprintf("%d elements cannot fit in %d bytes", n, len(d.src)-d.off))
+		return 0
+	}
+	return int(n)
+}
+
+func (d *reader) end() {
+	if d.err == nil && d.off != len(d.src) {
+		d.fail(fmt.Sprintf("%d trailing bytes", len(d.src)-d.off))
+	}
+}
+
+func (d *reader) orders(dst []matching.OrderView) []matching.OrderView {
+	n := d.count(minOrderLen)
+	for i := 0; i < n && d.err == nil; i++ {
+		v := matching.OrderView{Account: d.str(), Symbol: d.str(), OrderID: matching.OrderID(d.uvarint()), ClientOrderID: d.str()}
+		flags := d.byte()
+		if flags&^(flagOpen|flagTriggered) != 0 {
+			d.fail(fmt.Sprintf("unknown order flags %#x", flags))
+		}
+		v.Open, v.Triggered = flags&flagOpen != 0, flags&flagTriggered != 0
+		v.Side, v.Type, v.TIF = matching.Side(d.byte()), matching.OrderType(d.byte()), matching.TIF(d.byte())
+		v.Price, v.StopPrice = matching.Price(d.varint()), matching.Price(d.varint())
+		v.Qty, v.CumQty, v.LeavesQty = matching.Qty(d.varint()), matching.Qty(d.varint()), matching.Qty(d.varint())
+		v.CumValue = d.varint()
+		dst = append(dst, v)
+	}
+	return dst
+}
+
+func (d *reader) positions(dst []matching.PositionView) []matching.PositionView {
+	n := d.count(minPositionLen)
+	for i := 0; i < n && d.err == nil; i++ {
+		dst = append(dst, matching.PositionView{Symbol: d.str(), Qty: matching.Qty(d.varint()), Hold: matching.Qty(d.varint())})
+	}
+	return dst
+}
+
+// appendExecHeader starts an execution message of n events.
+func appendExecHeader(dst []byte, n int) []byte { return binary.AppendUvarint(dst, uint64(n)) }
+
+// decodeExec decodes an execution message, appending to evs.
+func decodeExec(src []byte, evs []matching.Event) ([]matching.Event, error) {
+	d := reader{src: src}
+	n := d.count(3) // version, kind and a one-byte mask at least
+	start := len(evs)
+	for i := 0; i < n && d.err == nil; i++ {
+		evs = append(evs, matching.Event{})
+		k, err := matching.DecodeEvent(src[d.off:], &evs[len(evs)-1])
+		if err != nil {
+			d.err = fmt.Errorf("%w: event %d: %w", errWire, i, err)
+			break
+		}
+		d.off += k
+	}
+	d.end()
+	if d.err != nil {
+		return evs[:start], d.err
+	}
+	return evs, nil
+}
+
+func appendJournal(dst []byte, rec matching.Record) []byte {
+	dst = binary.AppendUvarint(dst, rec.Seq)
+	dst = binary.AppendVarint(dst, rec.TS)
+	return append(dst, rec.Payload...)
+}
+
+// decodeJournal splits a journal message; payload aliases src.
+func decodeJournal(src []byte) (seq uint64, ts int64, payload []byte, err error) {
+	d := reader{src: src}
+	seq, ts = d.uvarint(), d.varint()
+	if d.err != nil {
+		return 0, 0, nil, d.err
+	}
+	return seq, ts, src[d.off:], nil
+}
