@@ -355,3 +355,49 @@ func TestNoPublisherBacksOff(t *testing.T) {
 	defer p.Close()
 	waitFor(t, "the Depth once a publisher runs", func() bool { return len(c.snapshot()) > 0 })
 }
+
+// TestChurn subscribes and unsubscribes on several goroutines while
+// market data flows, then closes the feed with subscribers left: for the
+// race detector, and for deadlocks between unsubscribe, the topic
+// goroutines and Close.
+func TestChurn(t *testing.T) {
+	w, p, feed, _ := setup(t, natspub.FeedConfig{})
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 100 {
+				sym := w.ins[(g+i)%3].Symbol
+				st := marketdata.Stream(1 + (g+i)%5)
+				unsub, err := feed.Subscribe(sym, st, func(m marketdata.Message) {
+					if m.Head().Symbol != sym || m.Stream() != st && !(st == marketdata.StreamBook && m.Stream() == marketdata.StreamDepth) {
+						t.Errorf("subscriber of %s %v got %s %v", sym, st, m.Head().Symbol, m.Stream())
+					}
+				})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if i%3 != 0 {
+					unsub()
+				}
+			}
+		}()
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+	for n := 0; ; n++ {
+		select {
+		case <-finished:
+			t.Logf("%d commands during the churn", n)
+			feed.Close()
+			if _, err := feed.Subscribe(w.ins[0].Symbol, marketdata.StreamTrade, func(marketdata.Message) {}); !errors.Is(err, natspub.ErrClosed) {
+				t.Fatalf("Subscribe after Close: %v, want ErrClosed", err)
+			}
+			return
+		default:
+			p.PublishCommand(w.step(0, 1, 2))
+		}
+	}
+}
