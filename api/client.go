@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -419,8 +421,11 @@ func (c *Client) readLoop(cn *conn) {
 	ws.SetPingHandler(func(data string) error {
 		extend()
 		// WriteControl may run beside the writer goroutine's writes.
+		// As gorilla's default handler: a pong that cannot be sent in time
+		// is not worth ending the connection over; the next read decides.
 		err := ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(WriteWait))
-		if err == websocket.ErrCloseSent {
+		var ne net.Error
+		if err == websocket.ErrCloseSent || (errors.As(err, &ne) && ne.Timeout()) {
 			return nil
 		}
 		return err
