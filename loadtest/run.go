@@ -204,6 +204,7 @@ type worker struct {
 	counts   Counts
 	hist     *hdrhistogram.Histogram
 	inFlight int
+	measured int         // of inFlight, those in the measured window
 	open     []openOrder // resting orders, bounded by maxOpenPerConn
 	stopped  bool
 }
@@ -227,6 +228,9 @@ func (w *worker) admit(measured bool) bool {
 		return false
 	}
 	w.inFlight++
+	if measured {
+		w.measured++
+	}
 	return true
 }
 
@@ -250,6 +254,9 @@ func (w *worker) done(at time.Time, measured, cancel bool, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.inFlight--
+	if measured {
+		w.measured--
+	}
 	if w.stopped || !measured {
 		return
 	}
@@ -318,7 +325,7 @@ func (w *worker) stop() (Counts, *hdrhistogram.Histogram) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.stopped = true
-	w.counts.Sent += uint64(w.inFlight)
-	w.counts.OutcomeUnknown += uint64(w.inFlight)
+	w.counts.Sent += uint64(w.measured)
+	w.counts.OutcomeUnknown += uint64(w.measured)
 	return w.counts, w.hist
 }

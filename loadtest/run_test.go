@@ -155,3 +155,19 @@ func TestReportPercentiles(t *testing.T) {
 		t.Errorf("JSON report %s (err %v) does not carry the figures", js, err)
 	}
 }
+
+// A request still unanswered DrainTimeout after the window is sent with an
+// unknown outcome, and Run does not wait for it.
+func TestRunCountsUnansweredAsOutcomeUnknown(t *testing.T) {
+	f := newFakeGateway(t, testInstruments)
+	f.delay = 300 * time.Millisecond
+	cfg := testConfig(f)
+	cfg.Rate, cfg.Duration, cfg.Warmup, cfg.DrainTimeout = 20, 100*time.Millisecond, 0, 20*time.Millisecond
+	rep, err := Run(runCtx(t), cfg)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if rep.Sent != 2 || rep.OutcomeUnknown != 2 || rep.Replies != 0 {
+		t.Errorf("sent %d, outcome unknown %d, replies %d; want 2, 2, 0", rep.Sent, rep.OutcomeUnknown, rep.Replies)
+	}
+}
