@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -120,7 +121,8 @@ func (c *client) sendRaw(frame string) {
 // msg is any message from the server, decoded loosely.
 type msg struct {
 	ID     json.RawMessage `json:"id"`
-	Status int             `json:"status"`
+	Status int             `json:"-"`
+	RawSt  json.RawMessage `json:"status"` // a number on replies, a string on execution reports
 	Result json.RawMessage `json:"result"`
 	Error  *api.Error      `json:"error"`
 	Type   string          `json:"type"`
@@ -143,6 +145,7 @@ func (c *client) next() msg {
 		c.t.Fatalf("server sent bad JSON %s: %v", data, err)
 	}
 	m.raw = data
+	m.Status, _ = strconv.Atoi(string(m.RawSt))
 	return m
 }
 
@@ -229,4 +232,24 @@ func (l smallBufferListener) Accept() (net.Conn, error) {
 		tc.SetWriteBuffer(4096)
 	}
 	return c, err
+}
+
+func newSmallBufferServer(t testing.TB, h http.Handler) *httptest.Server {
+	s := httptest.NewUnstartedServer(h)
+	s.Listener = smallBufferListener{s.Listener}
+	s.Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// anyClosing reports whether some connection has been told to close.
+func (s *Server) anyClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		if c.q.isClosing() {
+			return true
+		}
+	}
+	return false
 }
