@@ -253,3 +253,25 @@ func (s *Server) anyClosing() bool {
 	}
 	return false
 }
+
+// waitMembers waits until stream has n members: a subscription attaches
+// just after its reply, so a test publishes only once it has.
+func (e *testEnv) waitMembers(stream string, n int) {
+	e.t.Helper()
+	ref, err := parseStream(stream, e.srv.symbols)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	eventually(e.t, stream+" members", func() bool {
+		e.srv.hub.mu.Lock()
+		f := e.srv.hub.feeds[feedKey{ref.symbol, ref.stream}]
+		e.srv.hub.mu.Unlock()
+		if f == nil {
+			return false
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		t := f.topics[ref.interval]
+		return t != nil && len(t.members) == n
+	})
+}

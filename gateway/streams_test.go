@@ -44,6 +44,7 @@ func TestTradesSubscribeUnsubscribe(t *testing.T) {
 	if r := decode[api.SubscribeResult](t, m.Result); len(r.Streams) != 1 {
 		t.Errorf("subscribe result %s: want one stream", m.raw)
 	}
+	e.waitMembers("trades.005930", 1)
 	e.md.publish(marketdata.StreamTrade, &marketdata.Trade{Header: hdr(1), TradeID: 7, Price: 71000, Qty: 3, Side: matching.Buy})
 	got := c.next()
 	tr := decode[api.MarketTrade](t, got.raw)
@@ -65,6 +66,7 @@ func TestBookSnapshotThenDeltas(t *testing.T) {
 	e := newEnv(t, nil)
 	a := e.dial(nil)
 	a.subscribe("book.005930")
+	e.waitMembers("book.005930", 1)
 	e.md.publish(marketdata.StreamBook, bookSnap(1))
 	for seq := uint64(2); seq <= 4; seq++ {
 		e.md.publish(marketdata.StreamBook, bookDelta(seq))
@@ -88,6 +90,7 @@ func TestBookSnapshotThenDeltas(t *testing.T) {
 	if snap.Type != api.TypeBookSnapshot || snap.Seq != 4 || snap.Bids[0].Qty != "4" {
 		t.Fatalf("late snapshot %s, want seq 4 with the bid at qty 4", m.raw)
 	}
+	e.waitMembers("book.005930", 2)
 	e.md.publish(marketdata.StreamBook, bookDelta(5))
 	for _, c := range []*client{a, b} {
 		if m := c.next(); m.Type != api.TypeBookDelta || m.Seq != 5 {
@@ -103,6 +106,8 @@ func TestTickerLatestAndCandleIntervals(t *testing.T) {
 	e := newEnv(t, nil)
 	a := e.dial(nil)
 	a.subscribe("ticker.005930", "candles.5m.005930")
+	e.waitMembers("ticker.005930", 1)
+	e.waitMembers("candles.5m.005930", 1)
 	e.md.publish(marketdata.StreamTicker, &marketdata.Ticker{Header: hdr(1), BasePrice: 71000, Last: 70100, Change: -900, ChangeBP: -127})
 	tk := decode[api.Ticker](t, a.next().raw)
 	if tk.ChangePct != "-1.27" || tk.Change != "-900" {
@@ -148,6 +153,7 @@ func TestSlowSubscriberResyncs(t *testing.T) {
 	e := newEnv(t, nil)
 	fast := e.dial(nil)
 	fast.subscribe("book.005930")
+	e.waitMembers("book.005930", 1)
 	slow := newSendQueue(16) // a connection whose writer is stuck: nothing drains it
 	ref, _ := parseStream("book.005930", e.srv.symbols)
 	if err := e.srv.hub.attach(ref, slow); err != nil {
@@ -179,6 +185,7 @@ func TestSlowSubscriberResyncs(t *testing.T) {
 func TestSlowTradesSubscriberResyncs(t *testing.T) {
 	e := newEnv(t, nil)
 	e.dial(nil).subscribe("trades.005930")
+	e.waitMembers("trades.005930", 1)
 	slow := newSendQueue(8)
 	ref, _ := parseStream("trades.005930", e.srv.symbols)
 	e.srv.hub.attach(ref, slow)
