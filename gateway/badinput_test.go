@@ -158,4 +158,3 @@ func TestAccountLimitsExpire(t *testing.T) {
 		t.Errorf("A2 allowed twice in a second with burst 1")
 	}
 }
-
