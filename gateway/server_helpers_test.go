@@ -275,3 +275,10 @@ func (e *testEnv) waitMembers(stream string, n int) {
 		return t != nil && len(t.members) == n
 	})
 }
+
+// t1 is a context for a benchmark's Shutdown.
+func t1() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	time.AfterFunc(6*time.Second, cancel)
+	return ctx
+}
