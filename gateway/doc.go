@@ -1,7 +1,63 @@
-// Package gateway is the edge of MTS: it turns client JSON into engine
-// commands and engine events into client JSON. Later it grows the WebSocket
-// server (sessions, auth, rate limits, subscriptions, routing over NATS);
-// today it holds the translation, which the server and `mts replay` share.
+// Package gateway is the edge of MTS: the WebSocket server clients talk to
+// (Server), and the translation between client JSON and engine commands and
+// events, which the server and `mts replay` share. docs/protocol.md is the
+// client's reference; this page is the server's contract.
+//
+// # The server
+//
+// Server is an http.Handler serving the WebSocket endpoint at /ws. It
+// reaches the engine only through Backend (Submit, Query, SubscribeExec)
+// and market data only through MarketData; cmd/mts adapts the NATS
+// implementations to both. It holds no state a restart would lose: rate
+// limiters and subscriptions are rebuilt as clients reconnect.
+//
+//	client ──frames──► reader ──cheap methods──────────────────► sendQueue ──► writer ──► client
+//	                     │                                         ▲   ▲   ▲
+//	                     └─ request goroutine (≤ MaxInFlight) ─────┘   │   │   Backend.Submit / Query
+//	            MarketData feed (one per symbol×stream) ── encode once ┘   │
+//	            Backend.SubscribeExec (executions stream) ─────────────────┘
+//
+// Goroutines. Per connection: the reader (the HTTP handler's goroutine,
+// kept after the upgrade) and the writer; each request that waits on the
+// backend or a feed runs on a goroutine of its own, at most MaxInFlight at
+// once (beyond: RATE_LIMITED), so order entry is pipelined and replies come
+// back in completion order, matched by id. Per gateway: nothing of its
+// own; MarketData and Backend call back on theirs.
+//
+// Back-pressure. Nothing that produces messages ever blocks on a client:
+// every message goes through the connection's bounded sendQueue
+// (SendQueue frames), whose push never blocks. What happens when it is
+// full depends on the message:
+//
+//	market data (book, trades,   dropped once 3/4 full; the stream is marked, and when the
+//	ticker, candles)             queue is back under 3/8 the client gets a resync
+//	                             {"type":"resync","reason":"slow_consumer"} and, for book
+//	                             streams, a fresh bookSnapshot from the feed's Replica
+//	depth                        conflated: one slot per symbol, the latest wins; never dropped
+//	replies, execution reports   never dropped: if one does not fit, the connection is
+//	                             closed 4000 SLOW_CONSUMER
+//
+// Each market-data message is encoded to JSON once per gateway and the same
+// bytes are queued to every subscriber; the fan-out holds the feed's lock,
+// which is also what makes a joining or resyncing member's snapshot
+// consistent with the deltas after it.
+//
+// Auth. A token (api.VerifyToken) comes at the upgrade, in
+// "Authorization: Bearer <token>" or, from browsers, as the subprotocol
+// "bearer.<token>" offered beside "mts.v1" (only "mts.v1" is echoed); a
+// token in the query string is refused. A refused upgrade is an HTTP error
+// with a JSON body and no upgrade. Without a token the connection is
+// anonymous: public streams and ping only. A trader token's sub is the
+// account: the gateway sets Command.Account and Query.Account from it and
+// never from params, checks the token's expiry on every private request,
+// and shows a caller only its own account's reports.
+//
+// Limits. Per connection: ConnRate requests/s (ConnBurst), MaxInFlight,
+// MaxSubscriptions, SendQueue, ReadLimit (larger frames close 1009).
+// Per account (shared by its connections to this gateway): AccountRate
+// (AccountBurst), the limiter kept AccountIdle after its last use.
+// Rejected frames (rate limited, malformed) are strikes; past StrikeRate
+// (StrikeBurst) the connection is closed 1008. Per gateway: MaxConns.
 //
 // # Contract
 //
