@@ -68,11 +68,7 @@ func (b *fakeBackend) Submit(ctx context.Context, cmd *matching.Command) (*Outco
 	b.seq++
 	c := *cmd
 	c.Seq = b.seq
-	if c.Kind == cmdCancelAll {
-		c.Kind = matching.CommandKind(99) // the engine here predates cancelAll: it rejects UNKNOWN_COMMAND
-	}
 	out := &Outcome{Cmd: c, Events: append([]matching.Event(nil), b.eng.Apply(&c)...)}
-	out.Cmd.Kind = cmd.Kind
 	b.track(out.Events)
 	subs := b.subs
 	b.mu.Unlock()

@@ -8,11 +8,6 @@ import (
 	"github.com/mts-krx/mts/matching"
 )
 
-// cmdCancelAll is matching.CmdCancelAll (10, "order.cancelAll").
-// TODO(cmd/mts lead): use matching.CmdCancelAll once matching/command.go
-// with it is committed; it is in the working tree but not in history yet.
-const cmdCancelAll = matching.CommandKind(10)
-
 // orderEntry serves order.place, order.amend and order.cancel. The account
 // is the token's, never a param: DecodeCommand takes it separately.
 func orderEntry(c *conn, r *call) answer {
@@ -30,7 +25,7 @@ func cancelAll(c *conn, r *call) answer {
 	if err := decodeParams(r.params, &p); err != nil {
 		return fail(err)
 	}
-	cmd := matching.Command{Kind: cmdCancelAll, Account: c.account, Symbol: p.Symbol, TS: r.now.UnixNano()}
+	cmd := matching.Command{Kind: matching.CmdCancelAll, Account: c.account, Symbol: p.Symbol, TS: r.now.UnixNano()}
 	return c.submit(r.ctx, &cmd)
 }
 
