@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/mts-krx/mts/api"
 )
 
@@ -59,7 +61,10 @@ type Config struct {
 	// BusyRetryAfter is the retryAfterMs of a BUSY reply (default 100ms).
 	BusyRetryAfter time.Duration
 
-	Metrics Metrics      // optional (NewPrometheusMetrics, or nil)
+	// Registerer, if set and Metrics is nil, gets the gateway's Prometheus
+	// metrics (NewPrometheusMetrics).
+	Registerer prometheus.Registerer
+	Metrics    Metrics // optional: any other sink
 	Logger  *slog.Logger // optional
 	Clock   func() time.Time
 }
@@ -108,6 +113,13 @@ func (c *Config) fill() error {
 	def(&c.WriteTimeout, DefaultWriteTimeout)
 	def(&c.RequestTimeout, DefaultRequestTimeout)
 	def(&c.BusyRetryAfter, DefaultBusyRetryAfter)
+	if c.Metrics == nil && c.Registerer != nil {
+		m, err := NewPrometheusMetrics(c.Registerer)
+		if err != nil {
+			return fmt.Errorf("%w: metrics: %v", ErrConfig, err)
+		}
+		c.Metrics = m
+	}
 	c.fillHooks()
 	return nil
 }
