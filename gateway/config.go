@@ -64,9 +64,9 @@ type Config struct {
 	// Registerer, if set and Metrics is nil, gets the gateway's Prometheus
 	// metrics (NewPrometheusMetrics).
 	Registerer prometheus.Registerer
-	Metrics    Metrics // optional: any other sink
-	Logger  *slog.Logger // optional
-	Clock   func() time.Time
+	Metrics    Metrics      // optional: any other sink
+	Logger     *slog.Logger // optional
+	Clock      func() time.Time
 }
 
 // Defaults.
