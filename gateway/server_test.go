@@ -203,3 +203,23 @@ func TestPing(t *testing.T) {
 		t.Errorf("ping: %s", m.raw)
 	}
 }
+
+func TestCancelAll(t *testing.T) {
+	e := newEnv(t, nil)
+	a, b := e.trader("A1"), e.trader("B1")
+	a.call(api.MethodPlace, limitOrder("a1", "buy", "70000", "1"))
+	a.call(api.MethodPlace, limitOrder("a2", "buy", "70100", "1"))
+	b.call(api.MethodPlace, limitOrder("b1", "buy", "70000", "1"))
+	m := a.call(api.MethodCancelAll, nil)
+	res := decode[api.OrderResult](t, m.Result)
+	if m.Status != 200 || len(res.Reports) != 2 || res.Reports[0].ExecType != "canceled" {
+		t.Fatalf("cancelAll reply %s: want A1's two orders canceled", m.raw)
+	}
+	if cmd := e.be.commands()[3]; cmd.Kind != matching.CmdCancelAll || cmd.Account != "A1" || cmd.Symbol != "" {
+		t.Errorf("backend got %+v, want cancelAll of A1 in every symbol", cmd)
+	}
+	open := decode[api.OrdersResult](t, b.call(api.MethodOpenOrders, nil).Result)
+	if len(open.Orders) != 1 {
+		t.Errorf("B1's open orders after A1's cancelAll: %+v, want its one order", open)
+	}
+}
