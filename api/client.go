@@ -302,13 +302,28 @@ func (c *Client) current() *conn {
 func (c *Client) Connected() bool { return c.current() != nil }
 
 // envelope is the part of every received frame the reader needs to route
-// it: a reply has an id and a status, a stream message has a type.
+// it: a reply has an id and a status, a stream message has a type. Status
+// stays raw until the frame is known to be a reply: an execution report
+// has a "status" too, the order's ("filled"), a string.
 type envelope struct {
 	ID     json.RawMessage `json:"id"`
-	Status int             `json:"status"`
+	Status replyStatus     `json:"status"`
 	Type   string          `json:"type"`
 	Result json.RawMessage `json:"result"`
 	Error  *Error          `json:"error"`
+}
+
+// replyStatus is a reply's HTTP-like status; a non-number (an execution
+// report's order status) reads as 0 rather than failing the frame.
+type replyStatus int
+
+func (s *replyStatus) UnmarshalJSON(b []byte) error {
+	n, err := strconv.Atoi(string(b))
+	if err != nil {
+		n = 0
+	}
+	*s = replyStatus(n)
+	return nil
 }
 
 // replyFunc receives a call's reply, or the error that ended it.

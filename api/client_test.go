@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -414,5 +415,19 @@ func TestSubscribeUnknownStream(t *testing.T) {
 	var e *Error
 	if !errors.As(err, &e) || e.Code != UnknownStream {
 		t.Errorf("Subscribe(nope): %v, want UNKNOWN_STREAM", err)
+	}
+}
+
+// An execution report carries the order's status as a string: the reader
+// must still route it (it once failed to decode the envelope and dropped
+// every report of the executions stream).
+func TestEnvelopeOfExecutionReport(t *testing.T) {
+	var env envelope
+	frame := `{"type":"execution","seq":4,"status":"filled","execType":"trade"}`
+	if err := json.Unmarshal([]byte(frame), &env); err != nil || env.Type != TypeExecution {
+		t.Fatalf("envelope %+v, err %v", env, err)
+	}
+	if err := json.Unmarshal([]byte(`{"id":3,"status":429,"error":{"code":"RATE_LIMITED","msg":"x"}}`), &env); err != nil || env.Status != 429 {
+		t.Fatalf("reply envelope %+v, err %v", env, err)
 	}
 }
