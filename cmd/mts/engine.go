@@ -23,6 +23,10 @@ type engineOptions struct {
 	Logger           *slog.Logger
 	Clock            func() int64 // nil: the wall clock
 	Publisher        matching.Publisher
+	// BeforeStart, if set, runs after recovery and before the loop starts,
+	// with the recovered sequence number: the place to bring consumers of
+	// the journal (the market-data builder) up to the engine's state.
+	BeforeStart func(h *engineHost, seq uint64) error
 }
 
 // engineHost is a running engine: journal open, state recovered, loop
@@ -67,6 +71,12 @@ func openEngine(opts engineOptions) (*engineHost, error) {
 	h.stats = stats
 	log.Info("engine recovered", "seq", e.Seq(), "snapshot_seq", stats.SnapshotSeq,
 		"replayed", stats.Replayed, "took", time.Since(start).Round(time.Millisecond))
+	if opts.BeforeStart != nil {
+		if err := opts.BeforeStart(h, e.Seq()); err != nil {
+			j.Close()
+			return nil, err
+		}
+	}
 	clock := opts.Clock
 	if clock == nil {
 		clock = func() int64 { return time.Now().UnixNano() }

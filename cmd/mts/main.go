@@ -5,8 +5,10 @@
 //	mts journal export|verify|truncate --data DIR ...   (engine stopped)
 //	mts journal tail --url URL --token-file F ...       (engine running)
 //	mts token --account A [--role R] [--ttl D]
+//	mts serve [--demo] | mts engine | mts gateway --nats URL
+//	mts loadtest [orders|fanout] ...
 //
-// and, as they land: serve, engine, gateway, loadtest. This
+// This
 // package is the only place that reads flags, files and the environment; it
 // builds the other packages' parts and wires them together.
 package main
@@ -62,9 +64,10 @@ func (m *Main) Run(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return exitOK
-	case "serve", "engine", "gateway", "loadtest":
-		fmt.Fprintf(stderr, "mts %s: not implemented yet\n", cmd)
-		return exitUsage
+	case "serve", "engine", "gateway":
+		return m.runServe(ctx, cmd, rest, stdout, stderr)
+	case "loadtest":
+		return m.runLoadtest(ctx, rest, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "mts: unknown command %q\n\n%s", cmd, usage)
 		return exitUsage
@@ -85,10 +88,13 @@ commands:
   replay    apply a file of order requests to a fresh engine and print every event
   journal   the back office's tools: tail a running server's journal; export,
             verify or truncate a stopped engine's (mts journal -h)
+  serve     run everything in one process: embedded NATS, engine, journal,
+            market data, WebSocket gateway (--demo: simulated traders)
+  engine    run the engine half against a shared NATS (scale-out)
+  gateway   run a gateway against a shared NATS; any number of them
+  loadtest  drive a running server: order entry latency or market-data fan-out
   token     issue a signed client token (HS256 JWT)
   help      print this message
-
-planned:    serve, engine, gateway, loadtest
 
 Run 'mts <command> -h' for a command's flags.
 `

@@ -423,7 +423,7 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`, ""},
 		{[]string{"help"}, 0, "", "usage: mts"},
 		{[]string{"--help"}, 0, "", "replay"},
-		{[]string{"serve"}, 2, "not implemented yet", ""},
+		{[]string{"serve"}, 2, "no token secret", ""},
 		{[]string{"replay"}, 2, "want exactly one input file", ""},
 		{[]string{"replay", "a", "b"}, 2, "got 2", ""},
 		{[]string{"replay", "--bogus", "x"}, 2, "flag provided but not defined", ""},

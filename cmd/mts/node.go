@@ -1,0 +1,416 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mts-krx/mts/gateway"
+	"github.com/mts-krx/mts/marketdata/natspub"
+	"github.com/mts-krx/mts/matching"
+	"github.com/mts-krx/mts/matching/bus"
+	"github.com/mts-krx/mts/risk"
+)
+
+// nodeOptions says which parts a process runs and how. `mts serve` runs
+// both halves; `mts engine` and `mts gateway` one each.
+type nodeOptions struct {
+	Engine, Gateway bool
+
+	DataDir     string
+	Instruments []matching.Instrument
+	Risk        *risk.Config // nil: risk off
+	Async       bool
+	Snapshots   time.Duration // snapshot interval (0: none by time)
+	SnapEvery   int           // records between snapshots (0: none by count)
+
+	NATSURL    string // an external NATS; "" runs one in this process
+	NATSListen string // the embedded server's TCP address; "" = in-process only
+	Partition  int
+
+	HTTPAddr        string // gateway, health and metrics; "" = none
+	TLSCert, TLSKey string
+	Secret          []byte
+	Origins         []string
+	// Rate limits of the gateway, requests per second; 0 = its defaults.
+	// Bursts are twice the rate.
+	ConnRate, AccountRate float64
+
+	Accounts []string // opened and funded at start (demo, --open-accounts)
+	Demo     bool
+
+	Pprof  bool // serve /debug/pprof/ (operators: profile a live process)
+	Logger *slog.Logger
+	Clock  func() int64
+}
+
+// node is one running process of MTS: some of embedded NATS, engine,
+// market-data publisher, gateway, HTTP server, demo traders. Close stops
+// them in the documented order.
+type node struct {
+	opts nodeOptions
+	log  *slog.Logger
+	reg  *prometheus.Registry
+
+	ns     *server.Server // embedded NATS, if any
+	engNC  *nats.Conn     // the engine's connection
+	gwNC   *nats.Conn     // the gateway's connection
+	eng    *engineHost
+	md     *natspub.Publisher
+	busSrv *bus.Server
+	feed   *natspub.Feed
+	gw     *gateway.Server
+	jh     *journalHandler
+	jfeed  *journalFeed
+
+	ln       net.Listener
+	httpSrv  *http.Server
+	httpDone chan error
+
+	demoStop context.CancelFunc
+	demoDone chan struct{}
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// startNode starts the parts opts asks for. On error, whatever started is
+// stopped again.
+func startNode(ctx context.Context, opts nodeOptions) (n *node, err error) {
+	n = &node{opts: opts, log: opts.Logger, reg: prometheus.NewRegistry()}
+	if n.log == nil {
+		n.log = slog.Default()
+	}
+	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if err = n.startNATS(); err != nil {
+		return nil, err
+	}
+	if opts.Engine {
+		if err = n.startEngine(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Gateway {
+		if err = n.startGateway(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.HTTPAddr != "" {
+		if err = n.startHTTP(); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Demo {
+		if err = n.startDemo(); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// startNATS starts the embedded server (when no external URL is given)
+// and the connections of the parts this process runs.
+func (n *node) startNATS() (err error) {
+	if n.opts.NATSURL == "" {
+		if n.ns, err = startEmbeddedNATS(n.opts.NATSListen, n.log); err != nil {
+			return err
+		}
+	}
+	if n.opts.Engine {
+		if n.engNC, err = connectNATS(n.ns, n.opts.NATSURL, "mts-engine", n.log); err != nil {
+			return err
+		}
+	}
+	if n.opts.Gateway {
+		if n.gwNC, err = connectNATS(n.ns, n.opts.NATSURL, "mts-gateway", n.log); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startEngine recovers the engine from the journal, rebuilds the market
+// data of the journal's records, starts the loop and the NATS intake, and
+// opens the accounts asked for.
+func (n *node) startEngine(ctx context.Context) error {
+	md, err := natspub.NewPublisher(n.engNC, n.opts.Instruments, natspub.PublisherConfig{})
+	if err != nil {
+		return err
+	}
+	n.md = md
+	n.jfeed = newJournalFeed()
+	execPub := bus.NewExecPublisher(n.engNC)
+	n.eng, err = openEngine(engineOptions{
+		DataDir: n.opts.DataDir, Instruments: n.opts.Instruments, Risk: n.opts.Risk, Async: n.opts.Async,
+		SnapshotEvery: n.opts.SnapEvery, SnapshotInterval: n.opts.Snapshots, Logger: n.log, Clock: n.opts.Clock,
+		Publisher:   publishers{execPub, md, n.jfeed},
+		BeforeStart: n.replayMarketData,
+	})
+	if err != nil {
+		return err
+	}
+	if n.busSrv, err = bus.NewServer(n.engNC, n.eng.loop, bus.ServerConfig{Partition: n.opts.Partition}); err != nil {
+		return err
+	}
+	n.registerEngineMetrics()
+	if len(n.opts.Accounts) > 0 {
+		start := time.Now()
+		if err := openAccounts(ctx, n.eng.loop, n.opts.Accounts, n.opts.Instruments); err != nil {
+			return err
+		}
+		n.log.Info("accounts opened and funded", "count", len(n.opts.Accounts), "took", time.Since(start).Round(time.Millisecond))
+	}
+	return nil
+}
+
+// replayMarketData feeds the market-data builder every journal record up
+// to the recovered sequence, before the loop starts: the engine came back
+// from a snapshot, but books, tickers, candles and per-symbol sequence
+// numbers are rebuilt from the records themselves, so a subscriber sees
+// the same numbering as before the restart.
+func (n *node) replayMarketData(h *engineHost, upTo uint64) error {
+	start := time.Now()
+	var cmd matching.Command
+	var evs []matching.Event
+	err := h.store.Read(1, func(r matching.Record) error {
+		if r.Seq > upTo {
+			return errStopRead
+		}
+		var err error
+		if evs, err = matching.DecodeRecord(r.Payload, &cmd, evs[:0]); err != nil {
+			return fmt.Errorf("record %d: %w", r.Seq, err)
+		}
+		return n.md.Replay(&cmd, evs)
+	})
+	if err != nil && !errors.Is(err, errStopRead) {
+		return fmt.Errorf("rebuilding market data: %w", err)
+	}
+	if err := n.md.Start(); err != nil {
+		return err
+	}
+	n.log.Info("market data rebuilt", "records", upTo, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+var errStopRead = errors.New("stop reading")
+
+// startGateway connects the WebSocket gateway to the engine and market
+// data over NATS.
+func (n *node) startGateway() error {
+	n.feed = natspub.NewFeed(n.gwNC, natspub.FeedConfig{})
+	symbols := make([]string, len(n.opts.Instruments))
+	for i, in := range n.opts.Instruments {
+		symbols[i] = in.Symbol
+	}
+	gw, err := gateway.New(gateway.Config{
+		Backend:     newBusBackend(bus.NewClient(n.gwNC, bus.ClientConfig{Partition: n.opts.Partition})),
+		MarketData:  n.feed,
+		Symbols:     symbols,
+		TokenSecret: n.opts.Secret,
+		Origins:     n.opts.Origins,
+		ConnRate:    n.opts.ConnRate, ConnBurst: int(2 * n.opts.ConnRate),
+		AccountRate: n.opts.AccountRate, AccountBurst: int(2 * n.opts.AccountRate),
+		Logger: n.log,
+	})
+	if err != nil {
+		return err
+	}
+	n.gw = gw
+	return nil
+}
+
+// startHTTP serves the gateway, health, metrics and (with the engine) the
+// back office's journal feed on one listener.
+func (n *node) startHTTP() error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", healthzHandler)
+	mux.Handle("GET /readyz", readyzHandler(n.readiness()))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{Registry: n.reg}))
+	if n.gw != nil {
+		mux.Handle("/ws", n.gw)
+	}
+	if n.opts.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	}
+	if n.eng != nil && len(n.opts.Secret) > 0 {
+		jh, err := newJournalHandler(journalHandlerConfig{Journal: n.eng.j, Feed: n.jfeed, Secret: n.opts.Secret, Logger: n.log})
+		if err != nil {
+			return err
+		}
+		n.jh = jh
+		mux.Handle("GET /v1/journal", jh)
+	}
+	ln, err := net.Listen("tcp", n.opts.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("--listen %s: %w", n.opts.HTTPAddr, err)
+	}
+	n.ln = ln
+	n.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	if n.opts.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(n.opts.TLSCert, n.opts.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--tls-cert/--tls-key: %w", err)
+		}
+		n.httpSrv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, n.httpSrv.TLSConfig)
+	}
+	n.httpDone = make(chan error, 1)
+	go func() { n.httpDone <- n.httpSrv.Serve(ln) }()
+	n.log.Info("listening", "addr", n.URL(""))
+	return nil
+}
+
+// URL returns the server's base URL with the given scheme family ("ws" or
+// "" for http), e.g. "ws://127.0.0.1:8080".
+func (n *node) URL(family string) string {
+	if n.ln == nil {
+		return ""
+	}
+	scheme := "http"
+	if family == "ws" {
+		scheme = "ws"
+	}
+	if n.opts.TLSCert != "" {
+		scheme += "s"
+	}
+	return scheme + "://" + n.ln.Addr().String()
+}
+
+// readiness lists what /readyz checks for the parts this process runs.
+func (n *node) readiness() []check {
+	var cs []check
+	if n.eng != nil {
+		cs = append(cs, check{"engine", func() string {
+			select {
+			case <-n.eng.loop.Done():
+				if err := n.eng.loop.Err(); err != nil {
+					return err.Error()
+				}
+				return "stopped"
+			default:
+				return ""
+			}
+		}})
+	}
+	for _, c := range []struct {
+		name string
+		nc   *nats.Conn
+	}{{"nats_engine", n.engNC}, {"nats_gateway", n.gwNC}} {
+		if c.nc != nil {
+			cs = append(cs, check{c.name, func() string {
+				if !c.nc.IsConnected() {
+					return "not connected: " + c.nc.Status().String()
+				}
+				return ""
+			}})
+		}
+	}
+	return cs
+}
+
+// registerEngineMetrics exports the loop's progress and health.
+func (n *node) registerEngineMetrics() {
+	loop := n.eng.loop
+	n.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mts_engine_committed_seq", Help: "Sequence number of the last durable journal record."},
+			func() float64 { return float64(loop.CommittedSeq()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mts_engine_queue_length", Help: "Commands waiting in the engine's input queue."},
+			func() float64 { return float64(loop.QueueLen()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "mts_engine_up", Help: "1 while the engine loop runs, 0 after it stopped or failed."},
+			func() float64 {
+				select {
+				case <-loop.Done():
+					return 0
+				default:
+					return 1
+				}
+			}),
+	)
+}
+
+// Failed is closed when the engine loop stopped on its own (a journal
+// failure): the process must exit non-zero. nil without an engine.
+func (n *node) Failed() <-chan struct{} {
+	if n.eng == nil {
+		return nil
+	}
+	return n.eng.loop.Done()
+}
+
+// Close stops the node in this order, each step complete before the next:
+//
+//  1. demo traders stop;
+//  2. intake stops: the gateway closes its WebSocket connections with
+//     "going away", the HTTP server stops, the engine unsubscribes from
+//     its command subject (commands already received are submitted);
+//  3. the loop drains: every accepted command is journaled (synced) and
+//     answered, its reports and market data published;
+//  4. the journal closes;
+//  5. the market-data publisher flushes what it was handed;
+//  6. NATS connections drain and close; the embedded server shuts down.
+func (n *node) Close() error {
+	n.closeOnce.Do(func() { n.closeErr = n.close() })
+	return n.closeErr
+}
+
+func (n *node) close() error {
+	var errs []error
+	if n.demoStop != nil {
+		n.demoStop()
+		<-n.demoDone
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if n.gw != nil {
+		errs = append(errs, n.gw.Shutdown(ctx))
+	}
+	if n.jh != nil {
+		n.jh.Close()
+	}
+	if n.httpSrv != nil {
+		errs = append(errs, n.httpSrv.Shutdown(ctx))
+	}
+	if n.busSrv != nil {
+		errs = append(errs, n.busSrv.Close())
+	}
+	if n.eng != nil {
+		errs = append(errs, n.eng.Close())
+	}
+	if n.md != nil {
+		n.md.Close()
+	}
+	if n.feed != nil {
+		n.feed.Close()
+	}
+	for _, nc := range []*nats.Conn{n.gwNC, n.engNC} {
+		if nc != nil {
+			nc.Flush()
+			nc.Close()
+		}
+	}
+	if n.ns != nil {
+		n.ns.Shutdown()
+		n.ns.WaitForShutdown()
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mts-krx/mts/api"
+	"github.com/mts-krx/mts/marketdata"
+	"github.com/mts-krx/mts/marketdata/natspub"
+	"github.com/mts-krx/mts/risk"
+)
+
+// End-to-end tests: a real node (embedded NATS in-process, Badger journal
+// in a temporary directory, engine loop, market-data publisher, gateway on
+// a loopback port) driven by the Go client over WebSocket.
+
+var e2eSecret = []byte("e2e-secret-e2e-secret-e2e-secret-0123")
+
+const e2eSym = "005930"
+
+// startE2E starts a node on dir, listening on addr ("127.0.0.1:0" for any
+// port), with funded accounts A1 and B1.
+func startE2E(t *testing.T, dir, addr string) *node {
+	t.Helper()
+	ins, err := loadInstrumentFile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := risk.DefaultConfig()
+	n, err := startNode(context.Background(), nodeOptions{
+		Engine: true, Gateway: true, DataDir: dir, Instruments: ins, Risk: &rc,
+		HTTPAddr: addr, Secret: e2eSecret, Accounts: []string{"A1", "B1"},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func dialE2E(t *testing.T, n *node, account string, reconnect bool) *api.Client {
+	t.Helper()
+	opts := api.ClientOptions{Reconnect: reconnect, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond}
+	if account != "" {
+		tok, err := api.IssueToken(e2eSecret, account, api.RoleTrader, time.Hour, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Token = tok
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := api.Dial(ctx, n.URL("ws")+"/ws", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// inbox collects a client's stream messages for a test to wait on.
+type inbox struct {
+	mu   sync.Mutex
+	msgs []any
+	wake chan struct{}
+}
+
+func newInbox() *inbox { return &inbox{wake: make(chan struct{}, 1)} }
+
+func (b *inbox) add(m any) {
+	b.mu.Lock()
+	b.msgs = append(b.msgs, m)
+	b.mu.Unlock()
+	select {
+	case b.wake <- struct{}{}:
+	default:
+	}
+}
+
+// waitFor returns the first message from index from on that ok accepts,
+// and the index after it.
+func (b *inbox) waitFor(t *testing.T, from int, what string, ok func(any) bool) (any, int) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		b.mu.Lock()
+		for i := from; i < len(b.msgs); i++ {
+			if ok(b.msgs[i]) {
+				m := b.msgs[i]
+				b.mu.Unlock()
+				return m, i + 1
+			}
+		}
+		b.mu.Unlock()
+		select {
+		case <-b.wake:
+		case <-deadline:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func (b *inbox) snapshot() []any {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]any(nil), b.msgs...)
+}
+
+func ctx5(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func limit(side, price, qty, clID string) api.PlaceParams {
+	return api.PlaceParams{Symbol: e2eSym, Side: side, Type: "limit", Price: api.Decimal(price), Qty: api.Decimal(qty), ClientOrderID: clID}
+}
+
+func isExec(execType, clID string) func(any) bool {
+	return func(m any) bool {
+		e, ok := m.(*api.ExecutionReport)
+		return ok && e.ExecType == execType && e.ClientOrderID == clID
+	}
+}
+
+// TestE2ECross: two accounts cross; both receive their execution reports
+// on their private streams, and the taker's reply carries its fill.
+func TestE2ECross(t *testing.T) {
+	n := startE2E(t, t.TempDir(), "127.0.0.1:0")
+	defer n.Close()
+	a, b := dialE2E(t, n, "A1", false), dialE2E(t, n, "B1", false)
+	ai, bi := newInbox(), newInbox()
+	ctx := ctx5(t)
+	if err := a.Subscribe(ctx, []string{"executions"}, ai.add); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Subscribe(ctx, []string{"executions"}, bi.add); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Place(ctx, limit("sell", "71000", "10", "a-1")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Place(ctx, limit("buy", "71000", "10", "b-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.Reports[len(res.Reports)-1]
+	if last.Status != "filled" || last.LastPx != "71000" || last.LastQty != "10" || last.Account != "B1" {
+		t.Fatalf("taker's reply: %+v", last)
+	}
+	m, _ := ai.waitFor(t, 0, "A1's fill", isExec("trade", "a-1"))
+	if e := m.(*api.ExecutionReport); e.Status != "filled" || e.Liquidity != "maker" || e.Fee == "" {
+		t.Fatalf("maker's report: %+v", e)
+	}
+	bi.waitFor(t, 0, "B1's fill", isExec("trade", "b-1"))
+	for _, msg := range ai.snapshot() {
+		if e, ok := msg.(*api.ExecutionReport); ok && e.Account != "A1" {
+			t.Fatalf("A1 saw another account's report: %+v", e)
+		}
+	}
+}
+
+// TestE2EMarketData: a subscriber sees a snapshot, then deltas with
+// contiguous seq and trades; a forced gap in the gateway's feed leads to a
+// resync whose book equals the publisher's.
+func TestE2EMarketData(t *testing.T) {
+	n := startE2E(t, t.TempDir(), "127.0.0.1:0")
+	defer n.Close()
+	a, b, watcher := dialE2E(t, n, "A1", false), dialE2E(t, n, "B1", false), dialE2E(t, n, "", false)
+	wi := newInbox()
+	ctx := ctx5(t)
+	if err := watcher.Subscribe(ctx, []string{"book." + e2eSym, "trades." + e2eSym}, wi.add); err != nil {
+		t.Fatal(err)
+	}
+	wi.waitFor(t, 0, "the first book snapshot", func(m any) bool { _, ok := m.(*api.BookSnapshot); return ok })
+	for i := range 5 {
+		if _, err := a.Place(ctx, limit("sell", strconv.Itoa(71000+100*i), "10", "s"+strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Place(ctx, limit("buy", "71100", "15", "b-x")); err != nil {
+		t.Fatal(err)
+	}
+	wi.waitFor(t, 0, "a trade", func(m any) bool { tr, ok := m.(*api.MarketTrade); return ok && tr.Price == "71000" })
+	checkContiguous(t, wi.snapshot())
+
+	// Force a gap: the gateway's feed drops the next delta; the next
+	// order's delta then reveals it, and the gateway resyncs.
+	n.feed.InjectGap(e2eSym)
+	mark := len(wi.snapshot())
+	if _, err := a.Place(ctx, limit("sell", "72000", "7", "gap-1")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Place(ctx, limit("sell", "72100", "3", "gap-2")); err != nil {
+		t.Fatal(err)
+	}
+	wi.waitFor(t, mark, "a resync snapshot", func(m any) bool { _, ok := m.(*api.BookSnapshot); return ok })
+	want := publisherBook(t, n)
+	var book api.Book
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		book = api.Book{}
+		for _, m := range wi.snapshot() {
+			if _, isBook := m.(*api.BookSnapshot); isBook || isDelta(m) {
+				book.Apply(m)
+			}
+		}
+		if book.Equal(want.bids, want.asks) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !book.Equal(want.bids, want.asks) {
+		t.Fatalf("client book after resync\n bids %v asks %v\nwant bids %v asks %v", book.Bids(), book.Asks(), want.bids, want.asks)
+	}
+	if len(want.asks) == 0 || want.asks[0].Price != "71100" || want.asks[0].Qty != "5" {
+		t.Fatalf("engine's book is not what the orders make: asks %v", want.asks)
+	}
+}
+
+func isDelta(m any) bool { _, ok := m.(*api.BookDelta); return ok }
+
+// checkContiguous checks that the book messages after each snapshot have
+// seq one more than the message before.
+func checkContiguous(t *testing.T, msgs []any) {
+	t.Helper()
+	var last uint64
+	deltas := 0
+	for _, m := range msgs {
+		switch m := m.(type) {
+		case *api.BookSnapshot:
+			last = m.Seq
+		case *api.BookDelta:
+			if m.Seq != last+1 {
+				t.Fatalf("book delta seq %d after %d", m.Seq, last)
+			}
+			last = m.Seq
+			deltas++
+		}
+	}
+	if deltas == 0 {
+		t.Fatal("no book deltas")
+	}
+}
+
+type levels struct{ bids, asks []api.Level }
+
+// publisherBook asks the engine's market-data publisher for its snapshot:
+// the book the engine's committed events make.
+func publisherBook(t *testing.T, n *node) levels {
+	t.Helper()
+	var d marketdata.Depth
+	if err := natspub.RequestSnapshot(ctx5(t), n.gwNC, e2eSym, &d); err != nil {
+		t.Fatal(err)
+	}
+	conv := func(ls []marketdata.Level) []api.Level {
+		out := []api.Level{}
+		for _, l := range ls {
+			out = append(out, api.Level{Price: api.Decimal(strconv.FormatInt(int64(l.Price), 10)),
+				Qty: api.Decimal(strconv.FormatInt(int64(l.Qty), 10)), Count: int32(l.Count)})
+		}
+		return out
+	}
+	return levels{conv(d.Bids), conv(d.Asks)}
+}
+
+// TestE2ERestart: the server restarts on the same journal; the client
+// reconnects by itself, its open orders are intact, and a retried client
+// order id is recognised as a duplicate.
+func TestE2ERestart(t *testing.T) {
+	dir := t.TempDir()
+	n := startE2E(t, dir, "127.0.0.1:0")
+	addr := n.ln.Addr().String()
+	a := dialE2E(t, n, "A1", true)
+	ctx := ctx5(t)
+	first, err := a.Place(ctx, limit("buy", "70000", "5", "keep-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	n = startE2E(t, dir, addr)
+	defer n.Close()
+	var open []api.OrderState
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		open, err = a.OpenOrders(ctx5(t), e2eSym)
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("after restart: %v", err)
+	}
+	if len(open) != 1 || open[0].ClientOrderID != "keep-1" || open[0].LeavesQty != "5" || open[0].OrderID != first.Reports[0].OrderID {
+		t.Fatalf("open orders after restart: %+v", open)
+	}
+	res, err := a.Place(ctx5(t), limit("buy", "70000", "5", "keep-1"))
+	var aerr *api.Error
+	if !errors.As(err, &aerr) || aerr.Code != api.DuplicateClientOrderID {
+		t.Fatalf("retried client order id: %v", err)
+	}
+	if res == nil || len(res.Reports) == 0 || res.Reports[0].RefOrderID != first.Reports[0].OrderID {
+		t.Fatalf("duplicate's result should name the first order: %+v", res)
+	}
+}
