@@ -226,6 +226,7 @@ func (n *node) startGateway() error {
 		Symbols:     symbols,
 		TokenSecret: n.opts.Secret,
 		Origins:     n.opts.Origins,
+		Registerer:  n.reg,
 		ConnRate:    n.opts.ConnRate, ConnBurst: int(2 * n.opts.ConnRate),
 		AccountRate: n.opts.AccountRate, AccountBurst: int(2 * n.opts.AccountRate),
 		Logger: n.log,
@@ -404,7 +405,9 @@ func (n *node) close() error {
 	}
 	for _, nc := range []*nats.Conn{n.gwNC, n.engNC} {
 		if nc != nil {
-			nc.Flush()
+			if nc.IsConnected() { // a flush to a gone server would wait out its timeout
+				nc.FlushTimeout(time.Second)
+			}
 			nc.Close()
 		}
 	}

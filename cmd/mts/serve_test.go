@@ -5,7 +5,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -310,5 +313,175 @@ func TestE2ERestart(t *testing.T) {
 	}
 	if res == nil || len(res.Reports) == 0 || res.Reports[0].RefOrderID != first.Reports[0].OrderID {
 		t.Fatalf("duplicate's result should name the first order: %+v", res)
+	}
+}
+
+// TestE2EScaleOut runs the halves as separate nodes, the way `mts engine`
+// and `mts gateway` do: one engine (with the embedded NATS server on a TCP
+// port) and two gateways connected to it over TCP. Accounts on different
+// gateways trade with each other, and each sees its own reports; a
+// subscriber on the other gateway sees the trade.
+func TestE2EScaleOut(t *testing.T) {
+	ins, err := loadInstrumentFile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := risk.DefaultConfig()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng, err := startNode(context.Background(), nodeOptions{
+		Engine: true, DataDir: t.TempDir(), Instruments: ins, Risk: &rc, NATSListen: "127.0.0.1:0",
+		HTTPAddr: "127.0.0.1:0", Secret: e2eSecret, Accounts: []string{"A1", "B1"}, Logger: quiet,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	gw := func() *node {
+		n, err := startNode(context.Background(), nodeOptions{
+			Gateway: true, Instruments: ins, NATSURL: eng.ns.ClientURL(), HTTPAddr: "127.0.0.1:0",
+			Secret: e2eSecret, Logger: quiet,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { n.Close() })
+		return n
+	}
+	gw1, gw2 := gw(), gw()
+	a, b, watcher := dialE2E(t, gw1, "A1", false), dialE2E(t, gw2, "B1", false), dialE2E(t, gw2, "", false)
+	ai, wi := newInbox(), newInbox()
+	ctx := ctx5(t)
+	if err := a.Subscribe(ctx, []string{"executions"}, ai.add); err != nil {
+		t.Fatal(err)
+	}
+	if err := watcher.Subscribe(ctx, []string{"trades." + e2eSym}, wi.add); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Place(ctx, limit("sell", "71500", "4", "so-a")); err != nil {
+		t.Fatal(err)
+	}
+	res, err := b.Place(ctx, limit("buy", "71500", "4", "so-b"))
+	if err != nil || res.Reports[len(res.Reports)-1].Status != "filled" {
+		t.Fatalf("cross through two gateways: %+v %v", res, err)
+	}
+	ai.waitFor(t, 0, "A1's fill via gateway 1", isExec("trade", "so-a"))
+	wi.waitFor(t, 0, "the trade on gateway 2", func(m any) bool { tr, ok := m.(*api.MarketTrade); return ok && tr.Qty == "4" })
+	resp, err := http.Get(eng.URL("") + "/readyz")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("engine /readyz: %v %v", resp, err)
+	}
+	resp.Body.Close()
+}
+
+// TestE2EJournalFailure: when the journal fails under a running server,
+// the order in flight is answered OUTCOME_UNKNOWN (never acknowledged),
+// the node reports itself failed and not ready, and Close returns the
+// cause, which `mts serve` turns into exit status 1.
+func TestE2EJournalFailure(t *testing.T) {
+	n := startE2E(t, t.TempDir(), "127.0.0.1:0")
+	a := dialE2E(t, n, "A1", false)
+	if _, err := a.Place(ctx5(t), limit("buy", "70000", "1", "ok-1")); err != nil {
+		t.Fatal(err)
+	}
+	n.eng.j.Close() // the disk goes away under the loop
+	_, err := a.Place(ctx5(t), limit("buy", "70000", "1", "lost-1"))
+	var aerr *api.Error
+	if !errors.As(err, &aerr) || aerr.Status() < 500 {
+		t.Fatalf("order after the journal failed: %v, want a 5xx outcome-unknown/unavailable error", err)
+	}
+	select {
+	case <-n.Failed():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the node did not report the failure")
+	}
+	resp, err := http.Get(n.URL("") + "/readyz")
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz after the failure: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := n.Close(); err == nil {
+		t.Fatal("Close after a journal failure returned nil")
+	}
+}
+
+// lockedBuffer is an io.Writer a test can read while the program writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return string(b.buf)
+}
+
+// TestServeDemoCommand runs `mts serve --demo` as a newcomer would (no
+// secret configured): it generates a token secret in the data directory,
+// the demo traders make trades, a token issued with that secret works, and
+// cancelling the context (SIGINT) shuts down cleanly with status 0.
+func TestServeDemoCommand(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	m := &Main{Getenv: func(string) string { return "" }}
+	go func() {
+		done <- m.Run(ctx, []string{"serve", "--demo", "--data", dir + "/data", "--listen", "127.0.0.1:0", "--nats-listen", ""}, nil, &stdout, &stderr)
+	}()
+	var wsURL string
+	deadline := time.Now().Add(15 * time.Second)
+	for wsURL == "" && time.Now().Before(deadline) {
+		for _, f := range strings.Fields(stdout.String()) {
+			if strings.HasPrefix(f, "ws://") {
+				wsURL = f
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if wsURL == "" {
+		t.Fatalf("no WebSocket URL printed; stderr:\n%s", stderr.String())
+	}
+	secret, err := os.ReadFile(dir + "/data/token.secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := api.IssueToken([]byte(strings.TrimSpace(string(secret))), "demo01", api.RoleTrader, time.Minute, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := api.Dial(ctx5(t), wsURL, api.ClientOptions{Token: tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	bal, err := c.Balance(ctx5(t))
+	if err != nil || bal.Cash == "" || bal.Cash == "0" {
+		t.Fatalf("demo01's balance: %+v %v", bal, err)
+	}
+	trades := newInbox()
+	if err := c.Subscribe(ctx5(t), []string{"trades.005930", "trades.000660", "trades.035720"}, trades.add); err != nil {
+		t.Fatal(err)
+	}
+	trades.waitFor(t, 0, "a demo trade", func(m any) bool { _, ok := m.(*api.MarketTrade); return ok })
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	if !strings.Contains(stderr.String(), "stopped cleanly") {
+		t.Fatalf("no clean-stop line; stderr:\n%s", stderr.String())
 	}
 }
