@@ -265,7 +265,8 @@ func (n *node) startHTTP() error {
 		return fmt.Errorf("--listen %s: %w", n.opts.HTTPAddr, err)
 	}
 	n.ln = ln
-	n.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	n.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(n.log.Handler(), slog.LevelWarn)}
 	if n.opts.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(n.opts.TLSCert, n.opts.TLSKey)
 		if err != nil {
