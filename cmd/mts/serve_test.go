@@ -167,6 +167,23 @@ func TestE2ECross(t *testing.T) {
 			t.Fatalf("A1 saw another account's report: %+v", e)
 		}
 	}
+	// The reads go through the engine too.
+	st, err := b.Status(ctx, api.StatusParams{ClientOrderID: "b-1"})
+	if err != nil || st.Open || st.OrderID != last.OrderID {
+		t.Fatalf("status of the filled order: %+v %v", st, err)
+	}
+	if _, err := a.Status(ctx, api.StatusParams{ClientOrderID: "b-1"}); err == nil {
+		t.Fatal("A1 could read B1's order status")
+	}
+	pos, err := b.Positions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range pos.Positions {
+		if p.Symbol == e2eSym && p.Qty != api.Decimal(strconv.Itoa(fundShares+10)) {
+			t.Fatalf("B1's position after buying 10: %+v", p)
+		}
+	}
 }
 
 // TestE2EMarketData: a subscriber sees a snapshot, then deltas with
