@@ -126,8 +126,9 @@ func (c *LoopConfig) defaults() error {
 //
 //	Submit ──► queue ──► apply goroutine ──full──► commit goroutine ──► Reply, Publisher
 //	  (any      (bounded,   stamps seq+ts,             Journal.Append (one
-//	goroutine)   ErrBusy)   Engine.Apply,              sync), snapshot, then
-//	                        encodes records            release outputs
+//	goroutine)   ErrBusy)   Engine.Apply,              sync), then release
+//	                        encodes records,           outputs; a snapshot
+//	                        takes snapshots            goes to the saver goroutine
 //	                             ▲                            │
 //	                             └──────────free◄─────────────┘
 //
@@ -169,6 +170,15 @@ type Loop struct {
 	lastTS    int64         // apply goroutine only
 	lastSnap  uint64        // apply goroutine only: seq of the last snapshot
 	lastSnapT int64         // apply goroutine only: clock at the last snapshot
+	snaps     chan snapJob  // commit goroutine → snapshot saver
+}
+
+// snapJob is one snapshot for the saver goroutine: its own copy of the
+// bytes, since the batch that carried them is reused at once.
+type snapJob struct {
+	seq  uint64
+	hash [32]byte
+	data []byte
 }
 
 // NewLoop builds a loop around an engine that has already recovered its
@@ -181,6 +191,7 @@ func NewLoop(cfg LoopConfig) (*Loop, error) {
 		cfg: cfg, e: cfg.Engine,
 		full: make(chan *Batch, 1), free: make(chan *Batch, 2),
 		fail: make(chan struct{}), done: make(chan struct{}),
+		snaps: make(chan snapJob, 1),
 	}
 	if cfg.ChannelQueue {
 		l.q = queue.NewChan[*Request](cfg.QueueLen, cfg.MaxBatchLen)
@@ -198,9 +209,10 @@ func NewLoop(cfg LoopConfig) (*Loop, error) {
 func (l *Loop) Start() {
 	l.start.Do(func() {
 		var wg sync.WaitGroup
-		wg.Add(2)
+		wg.Add(3)
 		go func() { defer wg.Done(); l.applyLoop() }()
-		go func() { defer wg.Done(); l.commitLoop() }()
+		go func() { defer wg.Done(); defer close(l.snaps); l.commitLoop() }()
+		go func() { defer wg.Done(); l.snapshotLoop() }()
 		go func() { wg.Wait(); close(l.done) }()
 	})
 }
@@ -399,12 +411,26 @@ func (l *Loop) append(b *Batch) error {
 	return nil
 }
 
+// saveSnapshot hands the batch's snapshot, durable now, to the saver
+// goroutine. Saving (a Badger write and sync, tens of milliseconds for a
+// big engine) on the commit goroutine held up every reply of the batch;
+// here it costs a copy. Only if snapshots come faster than the disk saves
+// them (a trigger far too eager) does the commit goroutine wait here.
 func (l *Loop) saveSnapshot(b *Batch) {
 	if len(b.snapshot) == 0 {
 		return
 	}
-	if err := l.cfg.Snapshots.SaveSnapshot(b.snapSeq, b.snapHash[:], b.snapshot); err != nil && l.cfg.OnSnapshotError != nil {
-		l.cfg.OnSnapshotError(b.snapSeq, err)
+	l.snaps <- snapJob{seq: b.snapSeq, hash: b.snapHash, data: append([]byte(nil), b.snapshot...)}
+}
+
+// snapshotLoop is the saver goroutine. It ends when the commit goroutine
+// does, after saving what it was handed.
+func (l *Loop) snapshotLoop() {
+	for job := range l.snaps {
+		err := l.cfg.Snapshots.SaveSnapshot(job.seq, job.hash[:], job.data)
+		if err != nil && l.cfg.OnSnapshotError != nil {
+			l.cfg.OnSnapshotError(job.seq, err)
+		}
 	}
 }
 
