@@ -107,6 +107,10 @@ const (
 	TradingHalted          Code = "TRADING_HALTED"
 	RiskDisabled           Code = "RISK_DISABLED"
 	InvalidScope           Code = "INVALID_SCOPE"
+	OrderTypeNotInPhase    Code = "ORDER_TYPE_NOT_IN_PHASE"
+	TIFNotInPhase          Code = "TIF_NOT_IN_PHASE"
+	MarketClosed           Code = "MARKET_CLOSED"
+	InvalidPhase           Code = "INVALID_PHASE"
 )
 
 // Cancel codes: why an accepted order was canceled or expired by the engine.
@@ -116,6 +120,7 @@ const (
 	FOKNotFillable     Code = "FOK_NOT_FILLABLE"
 	IOCRemainder       Code = "IOC_REMAINDER"
 	KillSwitch         Code = "KILL_SWITCH"
+	EndOfDay           Code = "END_OF_DAY"
 )
 
 // Info codes.
@@ -199,6 +204,11 @@ var registry = [...]codeInfo{
 	{KillSwitch, ClassCancel, 200, "canceled by a kill switch"},
 	{RiskDisabled, ClassReject, 409, "accounts and kill switches need the risk checker on"},
 	{InvalidScope, ClassReject, 400, "kill switch scope must be account, symbol or global"},
+	{OrderTypeNotInPhase, ClassReject, 409, "this order type is not accepted in the current trading phase"},
+	{TIFNotInPhase, ClassReject, 409, "IOC and FOK are accepted only during continuous trading"},
+	{MarketClosed, ClassReject, 409, "the market is closed for this instrument"},
+	{InvalidPhase, ClassReject, 400, "unknown trading phase"},
+	{EndOfDay, ClassCancel, 200, "day order expired at the close"},
 
 	{OutcomeUnknown, ClassProtocol, 504, "the request was sent but its answer was lost: outcome unknown, query by client order id"},
 	{UnknownStream, ClassProtocol, 404, "no such stream (see subscribe's stream names)"},

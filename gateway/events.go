@@ -18,7 +18,7 @@ var two = decimal.NewFromInt(2)
 
 // Message converts an engine event into its wire message: an
 // api.ExecutionReport, api.Trade, api.BookLevel, api.AccountUpdate,
-// api.KillSwitchUpdate or api.Alert value. It returns nil for an event kind
+// api.KillSwitchUpdate, api.Alert, MarketStatus or Auction value. It returns nil for an event kind
 // it does not know, which a test keeps from happening.
 func Message(e *matching.Event) any {
 	switch e.Kind {
@@ -34,8 +34,61 @@ func Message(e *matching.Event) any {
 		return KillSwitchUpdate(e)
 	case matching.EvAlert:
 		return Alert(e)
+	case matching.EvMarketStatus:
+		return MarketStatusMessage(e)
+	case matching.EvAuction:
+		return AuctionMessage(e)
 	}
 	return nil
+}
+
+// MarketStatus is a symbol's trading phase changing (EvMarketStatus), as the
+// journal feed renders it. (It lives here rather than in api until the
+// public streams carry it.)
+type MarketStatus struct {
+	Type    string      `json:"type"` // "marketStatus"
+	Seq     uint64      `json:"seq"`
+	TS      string      `json:"ts"`
+	Request string      `json:"request"`
+	Symbol  string      `json:"symbol,omitempty"`
+	Phase   string      `json:"phase"`
+	Reason  api.Code    `json:"reason,omitempty"`
+	Price   api.Decimal `json:"price,omitempty"` // the auction price of an uncross
+	Until   string      `json:"until,omitempty"` // a VI auction's scheduled end
+	Text    string      `json:"text,omitempty"`
+}
+
+// Auction is a single-price auction's indicative price and volume
+// (EvAuction).
+type Auction struct {
+	Type   string      `json:"type"` // "auction"
+	Seq    uint64      `json:"seq"`
+	TS     string      `json:"ts"`
+	Symbol string      `json:"symbol"`
+	Phase  string      `json:"phase"`
+	Price  api.Decimal `json:"price,omitempty"` // absent: nothing would trade
+	Qty    api.Decimal `json:"qty"`
+}
+
+// MarketStatusMessage converts an EvMarketStatus event.
+func MarketStatusMessage(e *matching.Event) MarketStatus {
+	m := MarketStatus{
+		Type: "marketStatus", Seq: e.Seq, TS: FormatTS(e.TS), Request: e.Cmd.String(), Symbol: e.Symbol,
+		Phase: enum(e.Phase.String(), uint8(e.Phase)), Reason: api.Code(e.Reason.Code()),
+		Price: optional(int64(e.Price)), Text: e.Text,
+	}
+	if e.Until != 0 {
+		m.Until = FormatTS(e.Until)
+	}
+	return m
+}
+
+// AuctionMessage converts an EvAuction event.
+func AuctionMessage(e *matching.Event) Auction {
+	return Auction{
+		Type: "auction", Seq: e.Seq, TS: FormatTS(e.TS), Symbol: e.Symbol,
+		Phase: enum(e.Phase.String(), uint8(e.Phase)), Price: optional(int64(e.Price)), Qty: number(int64(e.Qty)),
+	}
 }
 
 // ExecutionReport converts an EvExec event.

@@ -161,11 +161,21 @@ func JournalCommand(c *matching.Command) api.JournalCommand {
 		jc.Params = api.CancelAllParams{Symbol: c.Symbol}
 	case matching.CmdKillSwitch:
 		jc.Params = api.KillSwitchParams{Scope: enum(c.Scope.String(), uint8(c.Scope)), Symbol: c.Symbol, Active: c.Active, Text: c.Text}
+	case matching.CmdSetPhase:
+		jc.Params = SetPhaseParams{Symbol: c.Symbol, Phase: enum(c.Phase.String(), uint8(c.Phase)), Text: c.Text}
 	default:
 		jc.Method = enum("unknown", uint8(c.Kind))
 		jc.Params = struct{}{}
 	}
 	return jc
+}
+
+// SetPhaseParams are the params of admin.setPhase as the journal shows them
+// (issued by the session scheduler; no client sends it).
+type SetPhaseParams struct {
+	Symbol string `json:"symbol,omitempty"` // absent: every symbol
+	Phase  string `json:"phase"`
+	Text   string `json:"text,omitempty"`
 }
 
 func placeParams(c *matching.Command) api.PlaceParams {
@@ -403,6 +413,15 @@ func csvEvent(ev any, row []string) {
 		csvKillSwitch(&e, row)
 	case api.Alert:
 		csvAlert(&e, row)
+	case MarketStatus:
+		row[colType], row[colSymbol], row[colReason] = e.Type, e.Symbol, string(e.Reason)
+		row[colPrice], row[colText] = string(e.Price), e.Phase
+		if e.Text != "" {
+			row[colText] += " " + e.Text
+		}
+	case Auction:
+		row[colType], row[colSymbol], row[colText] = e.Type, e.Symbol, e.Phase
+		row[colPrice], row[colQty] = string(e.Price), string(e.Qty)
 	case unknownEvent:
 		row[colType] = e.Type + "(" + strconv.Itoa(int(e.Kind)) + ")"
 	default:

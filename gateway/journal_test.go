@@ -78,6 +78,14 @@ func TestMessageBackOffice(t *testing.T) {
 			`{"type":"alert","seq":7,"ts":"2026-11-25T00:00:00Z","alert":"self_match","request":"order.place","account":"A1","symbol":"005930","orderId":"12"}`},
 		{matching.Event{Kind: matching.EvAlert, Seq: 8, TS: ts, Cmd: matching.CmdPlace, Alert: matching.AlertOTR, Account: "A1", Symbol: "005930", Count: 201, Qty: 0},
 			`{"type":"alert","seq":8,"ts":"2026-11-25T00:00:00Z","alert":"order_to_trade","request":"order.place","account":"A1","symbol":"005930","orders":201,"fills":0}`},
+		{matching.Event{Kind: matching.EvMarketStatus, Seq: 9, TS: ts, Cmd: matching.CmdSetPhase, Symbol: "005930", Phase: matching.PhaseContinuous, Price: 70900},
+			`{"type":"marketStatus","seq":9,"ts":"2026-11-25T00:00:00Z","request":"admin.setPhase","symbol":"005930","phase":"continuous","price":"70900"}`},
+		{matching.Event{Kind: matching.EvMarketStatus, Seq: 10, TS: ts, Cmd: matching.CmdPlace, Symbol: "005930", Phase: matching.PhaseVIAuction, Until: ts + 135e9, Text: "static"},
+			`{"type":"marketStatus","seq":10,"ts":"2026-11-25T00:00:00Z","request":"order.place","symbol":"005930","phase":"vi_auction","until":"2026-11-25T00:02:15Z","text":"static"}`},
+		{matching.Event{Kind: matching.EvMarketStatus, Seq: 11, TS: ts, Cmd: matching.CmdSetPhase, Phase: 9, Reason: matching.RejInvalidPhase},
+			`{"type":"marketStatus","seq":11,"ts":"2026-11-25T00:00:00Z","request":"admin.setPhase","phase":"unknown(9)","reason":"INVALID_PHASE"}`},
+		{matching.Event{Kind: matching.EvAuction, Seq: 12, TS: ts, Symbol: "005930", Phase: matching.PhaseOpeningAuction, Price: 70800, Qty: 120},
+			`{"type":"auction","seq":12,"ts":"2026-11-25T00:00:00Z","symbol":"005930","phase":"opening_auction","price":"70800","qty":"120"}`},
 	}
 	for _, tt := range tests {
 		checkJSON(t, &tt.ev, tt.want)
@@ -85,7 +93,7 @@ func TestMessageBackOffice(t *testing.T) {
 }
 
 func TestEveryEventKindHasAMessage(t *testing.T) {
-	for k := matching.EvExec; k <= matching.EvAlert; k++ {
+	for k := matching.EvExec; k <= matching.EvAuction; k++ {
 		if Message(&matching.Event{Kind: k}) == nil {
 			t.Errorf("event kind %d has no wire message", k)
 		}
@@ -126,6 +134,10 @@ func TestJournalCommand(t *testing.T) {
 			`{"method":"order.cancelAll","account":"A1","params":{"symbol":"005930"}}`},
 		{matching.Command{Kind: matching.CmdCancelAll, Account: "A1"},
 			`{"method":"order.cancelAll","account":"A1","params":{}}`},
+		{matching.Command{Kind: matching.CmdSetPhase, Phase: matching.PhaseOpeningAuction},
+			`{"method":"admin.setPhase","params":{"phase":"opening_auction"}}`},
+		{matching.Command{Kind: matching.CmdSetPhase, Symbol: "005930", Phase: 99, Text: "ops"},
+			`{"method":"admin.setPhase","params":{"symbol":"005930","phase":"unknown(99)","text":"ops"}}`},
 		{matching.Command{Kind: 42, Account: "A1"},
 			`{"method":"unknown(42)","account":"A1","params":{}}`},
 	}

@@ -278,19 +278,27 @@ func (f *flow) observe(evs []matching.Event) {
 func engineTops(t testing.TB, e *matching.Engine, n int) map[string]engineBook {
 	t.Helper()
 	r := wire.Reader{B: e.AppendSnapshot(nil)}
-	if v := r.Uvarint(); v != 1 {
+	if v := r.Uvarint(); v != 2 {
 		t.Fatalf("engine snapshot version %d", v)
 	}
 	r.Uvarint() // seq
 	r.Uvarint() // next order id
 	r.Uvarint() // next trade id
+	r.Uvarint() // VI seed
 	out := map[string]engineBook{}
 	for range r.Count() {
 		name := r.String()
 		var eb engineBook
 		eb.last = Price(r.Varint())
-		r.Varint() // lower
-		r.Varint() // upper
+		r.Varint()  // lower
+		r.Varint()  // upper
+		r.Uvarint() // phase
+		r.Varint()  // base
+		r.Varint()  // static VI reference
+		r.Varint()  // close
+		r.Varint()  // VI end
+		r.Uvarint() // resume phase
+		r.Bool()    // traded today
 		for si := range 4 {
 			for range r.Count() {
 				_ = r.Uvarint() // id

@@ -21,7 +21,7 @@ package matching
 //	body:
 //	+--------+----------------+---------------------------------------------+
 //	| kind   | mask (uvarint) | one value per set mask bit, in bit order    |
-//	| 1 byte | 1..5 bytes     | (absent fields are zero and cost nothing)   |
+//	| 1 byte | 1..7 bytes     | (absent fields are zero and cost nothing)   |
 //	+--------+----------------+---------------------------------------------+
 //
 // Values are encoded as
@@ -46,7 +46,7 @@ package matching
 //	 14  Confirm            -  true  18  Amount             s
 //	 15  RequestID          str      19  Scope              b
 //	 16  Text               str      20  Active             -  true
-//	 17  Group              str
+//	 17  Group              str      21  Phase              b
 //
 // Event mask, ordered so that common fields take the low bits (a book
 // event's mask takes one or two bytes, an execution report's three or four):
@@ -73,6 +73,7 @@ package matching
 //	 33  Cash               s        39  Scope              b
 //	 34  CashHold           s        40  Active             -  true
 //	 35  Shares             s        41  Alert              b
+//	 42  Phase              b        43  Until              s
 //
 // Inside a record an event is encoded against the record's command, because
 // every event carries its command's Seq and TS and most repeat its Symbol,
@@ -96,9 +97,15 @@ package matching
 //
 // Old journals must stay readable. Bit numbers, encodings and the meaning of
 // an absent field never change within a version; testdata/golden holds the
-// bytes of a fixed set of samples and a test fails if they change. A new
-// field or encoding means CodecVersion+1, a new mask table, and keeping the
-// version-1 decoder (and its golden files) for old journals.
+// bytes of a fixed set of samples and a test fails if they change. A field
+// may be appended under the next free mask bit (Command.Phase, Event.Phase
+// and Event.Until were, for the trading day's phases): no record written
+// before it sets that bit, so every old record decodes as it did, byte for
+// byte, and the golden samples gain entries at their end. A build without
+// the field rejects records that use it (unknown mask bits), which is the
+// right failure for a reader too old for the journal. Changing an existing
+// bit's encoding or meaning means CodecVersion+1, a new mask table, and
+// keeping the version-1 decoder (and its golden files) for old journals.
 
 import (
 	"encoding/binary"
@@ -143,6 +150,7 @@ const (
 	cmAmount
 	cmScope
 	cmActive
+	cmPhase
 	cmAll uint64 = 1<<iota - 1
 )
 
@@ -190,6 +198,8 @@ const (
 	evScope
 	evActive
 	evAlert
+	evPhase
+	evUntil
 	evAll  uint64 = 1<<iota - 1
 	evRefs        = evSymbolRef | evAccountRef | evClientOrderIDRef
 )
@@ -236,7 +246,8 @@ func appendCommandBody(dst []byte, c *Command) []byte {
 		bitIf(c.Qty != 0, cmQty) | bitIf(c.STP != 0, cmSTP) |
 		bitIf(c.Confirm, cmConfirm) | bitIf(c.RequestID != "", cmRequestID) |
 		bitIf(c.Text != "", cmText) | bitIf(c.Group != "", cmGroup) |
-		bitIf(c.Amount != 0, cmAmount) | bitIf(c.Scope != 0, cmScope) | bitIf(c.Active, cmActive)
+		bitIf(c.Amount != 0, cmAmount) | bitIf(c.Scope != 0, cmScope) | bitIf(c.Active, cmActive) |
+		bitIf(c.Phase != 0, cmPhase)
 	dst = append(dst, byte(c.Kind))
 	dst = binary.AppendUvarint(dst, m)
 	// Each append below writes nothing for a zero value, so the values
@@ -259,7 +270,8 @@ func appendCommandBody(dst []byte, c *Command) []byte {
 	dst = appendStr(dst, c.Text, "")
 	dst = appendStr(dst, c.Group, "")
 	dst = appendS(dst, c.Amount)
-	return appendB(dst, uint8(c.Scope))
+	dst = appendB(dst, uint8(c.Scope))
+	return appendB(dst, uint8(c.Phase))
 }
 
 func appendEventBody(dst []byte, e *Event, base *Command) []byte {
@@ -284,7 +296,8 @@ func appendEventBody(dst []byte, e *Event, base *Command) []byte {
 		bitIf(e.Amount != 0, evAmount) | bitIf(e.Cash != 0, evCash) | bitIf(e.CashHold != 0, evCashHold) |
 		bitIf(e.Shares != 0, evShares) | bitIf(e.SharesHold != 0, evSharesHold) |
 		bitIf(e.RequestID != "", evRequestID) | bitIf(e.Text != "", evText) |
-		bitIf(e.Scope != 0, evScope) | bitIf(e.Active, evActive) | bitIf(e.Alert != 0, evAlert)
+		bitIf(e.Scope != 0, evScope) | bitIf(e.Active, evActive) | bitIf(e.Alert != 0, evAlert) |
+		bitIf(e.Phase != 0, evPhase) | bitIf(e.Until != 0, evUntil)
 	dst = append(dst, byte(e.Kind))
 	dst = binary.AppendUvarint(dst, m)
 	dst = appendU(dst, seq)
@@ -324,7 +337,9 @@ func appendEventBody(dst []byte, e *Event, base *Command) []byte {
 	dst = appendStr(dst, e.RequestID, "")
 	dst = appendStr(dst, e.Text, "")
 	dst = appendB(dst, uint8(e.Scope))
-	return appendB(dst, uint8(e.Alert))
+	dst = appendB(dst, uint8(e.Alert))
+	dst = appendB(dst, uint8(e.Phase))
+	return appendS(dst, e.Until)
 }
 
 func bitIf(cond bool, bit uint64) uint64 {
@@ -553,6 +568,9 @@ func (d *decoder) command(c *Command) {
 		c.Scope = KillScope(d.b("Scope"))
 	}
 	c.Active = m&cmActive != 0
+	if m&cmPhase != 0 {
+		c.Phase = Phase(d.b("Phase"))
+	}
 }
 
 // event decodes an event body against base, the record's command (or
@@ -684,6 +702,12 @@ func (d *decoder) eventAccount(e *Event, m uint64) {
 	e.Active = m&evActive != 0
 	if m&evAlert != 0 {
 		e.Alert = AlertKind(d.b("Alert"))
+	}
+	if m&evPhase != 0 {
+		e.Phase = Phase(d.b("Phase"))
+	}
+	if m&evUntil != 0 {
+		e.Until = d.s("Until")
 	}
 }
 

@@ -111,6 +111,9 @@ var commandSamples = []struct {
 		Symbol: "005930"}},
 	{"cancel_all_orders_every_symbol", Command{Kind: CmdCancelAll, Seq: 21, TS: 1_718_070_000_000_000_014,
 		Account: "ACC-9"}},
+	{"set_phase_all", Command{Kind: CmdSetPhase, Seq: 22, TS: 1_718_070_000_000_000_015, Phase: PhaseOpeningAuction}},
+	{"set_phase_symbol", Command{Kind: CmdSetPhase, Seq: 23, TS: 1_718_070_000_000_000_016, Symbol: "005930",
+		Phase: PhaseVIAuction, Text: "operator"}},
 }
 
 var eventSamples = []struct {
@@ -158,6 +161,12 @@ var eventSamples = []struct {
 		RequestID: "bo-3", Text: "transfer in", Amount: 100, Cash: 1_000_000, CashHold: 71_011, Shares: 100, SharesHold: 30}},
 	{"kill_switch", Event{Kind: EvKillSwitch, Seq: 23, TS: 24, Cmd: CmdKillSwitch, Scope: KillGlobal, Active: true, Count: 12}},
 	{"alert", Event{Kind: EvAlert, Seq: 24, TS: 25, Symbol: "005930", Account: "A", Alert: AlertOTR, Count: 201, Qty: 3}},
+	{"market_status", Event{Kind: EvMarketStatus, Seq: 25, TS: 26, Cmd: CmdSetPhase, Symbol: "005930",
+		Phase: PhaseContinuous, Price: 71_000}},
+	{"market_status_vi", Event{Kind: EvMarketStatus, Seq: 26, TS: 1_718_070_000_000_000_017, Cmd: CmdPlace,
+		Symbol: "005930", Phase: PhaseVIAuction, Price: 78_100, Until: 1_718_070_135_000_000_017, Text: "static"}},
+	{"auction", Event{Kind: EvAuction, Seq: 27, TS: 28, Symbol: "005930", Phase: PhaseOpeningAuction,
+		Price: 70_900, Qty: 1_250}},
 }
 
 var recordSamples = []struct {
@@ -187,6 +196,16 @@ var recordSamples = []struct {
 			{Kind: EvExec, Seq: 21, TS: 1_718_070_000_000_000_014, Symbol: "005930", Account: "ACC-9", OrderID: 41,
 				ClientOrderID: "b3", Cmd: CmdCancelAll, ExecType: ExecCanceled, Status: StatusCanceled, Side: Buy,
 				Type: Limit, TIF: Day, Price: 69_000, Qty: 5, CumQty: 2, CumValue: 138_000, LastQty: 3},
+		}},
+	// The opening auction ends: one uncross trade at the auction price and
+	// the phase change.
+	{"set_phase_uncross", Command{Kind: CmdSetPhase, Seq: 30, TS: 1_718_070_000_000_000_020, Symbol: "005930",
+		Phase: PhaseContinuous},
+		[]Event{
+			{Kind: EvTrade, Seq: 30, TS: 1_718_070_000_000_000_020, Symbol: "005930", TradeID: 5, LastPx: 70_900,
+				LastQty: 10, Side: Buy, OrderID: 8, Account: "B", MakerOrderID: 7, MakerAccount: "S"},
+			{Kind: EvMarketStatus, Seq: 30, TS: 1_718_070_000_000_000_020, Cmd: CmdSetPhase, Symbol: "005930",
+				Phase: PhaseContinuous, Price: 70_900},
 		}},
 }
 
@@ -425,8 +444,8 @@ func TestCodecRejects(t *testing.T) {
 			"Seq at offset 3: varint overflows 64 bits"},
 		{"non-minimal varint", "command", []byte{1, 1, 0x81, 0x00, 5}, "mask at offset 2: varint longer than needed"},
 		{"non-minimal field", "event", []byte{1, 3, byte(evPrice), 0x82, 0x80, 0x00}, "Price at offset 3: varint longer than needed"},
-		{"unknown command bit", "command", []byte{1, 1, 0x80, 0x80, 0x80, 0x01}, "unknown bits 0x200000"},
-		{"unknown event bit", "event", []byte{1, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01}, "unknown bits 0x40000000000"},
+		{"unknown command bit", "command", []byte{1, 1, 0x80, 0x80, 0x80, 0x02}, "unknown bits 0x400000"},
+		{"unknown event bit", "event", []byte{1, 1, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x04}, "unknown bits 0x100000000000"},
 		{"ref in single event", "event", []byte{1, 1, byte(evSymbolRef)}, "unknown bits 0x8"},
 		{"zero under set bit", "command", []byte{1, 1, byte(cmSeq), 0}, "Seq at offset 3: zero value under a set mask bit"},
 		{"zero enum", "event", []byte{1, 1, byte(evSide), 0}, "Side at offset 3: zero value"},

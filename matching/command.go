@@ -16,6 +16,7 @@ const (
 	CmdDebitShares  CommandKind = 8  // back office: remove shares (transfer out)
 	CmdKillSwitch   CommandKind = 9  // operator: switch a kill switch on or off
 	CmdCancelAll    CommandKind = 10 // cancel every open order of an account (in one symbol, or all)
+	CmdSetPhase     CommandKind = 11 // scheduler / operator: set the trading phase of a symbol, or of all
 )
 
 var commandKindNames = [...]string{
@@ -23,6 +24,7 @@ var commandKindNames = [...]string{
 	CmdOpenAccount: "account.open", CmdDeposit: "account.deposit", CmdWithdraw: "account.withdraw",
 	CmdCreditShares: "account.creditShares", CmdDebitShares: "account.debitShares",
 	CmdKillSwitch: "admin.killSwitch", CmdCancelAll: "order.cancelAll",
+	CmdSetPhase: "admin.setPhase",
 }
 
 // ParseCommandKind parses a wire method name such as "order.place".
@@ -69,6 +71,7 @@ func (k CommandKind) String() string { return name(commandKindNames[:], int(k)) 
 //	CmdCancelAll: Account, Symbol ("" = every symbol)
 //	CmdKillSwitch:   Scope, Account (account scope) or Symbol (symbol
 //	                 scope), Active (on or off), Text
+//	CmdSetPhase:     Symbol ("" = every symbol), Phase, Text
 //
 // Back-office commands are idempotent by RequestID per account.
 // When both OrderID and OrigClientOrderID are set, OrderID wins.
@@ -98,4 +101,5 @@ type Command struct {
 	Amount    int64     // CmdDeposit / CmdWithdraw: KRW
 	Scope     KillScope // CmdKillSwitch
 	Active    bool      // CmdKillSwitch: on (true) or off
+	Phase     Phase     // CmdSetPhase: the phase to enter
 }

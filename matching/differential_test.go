@@ -195,7 +195,7 @@ func formatCommand(c *Command) string {
 	verbs := map[CommandKind]string{
 		CmdPlace: "place", CmdAmend: "amend", CmdCancel: "cancel", CmdOpenAccount: "open", CmdDeposit: "deposit",
 		CmdWithdraw: "withdraw", CmdCreditShares: "credit", CmdDebitShares: "debit", CmdKillSwitch: "kill",
-		CmdCancelAll: "cancelall",
+		CmdCancelAll: "cancelall", CmdSetPhase: "phase",
 	}
 	if v, ok := verbs[c.Kind]; ok {
 		b.WriteString(v)
@@ -244,6 +244,9 @@ func formatBackOffice(b *strings.Builder, c *Command) {
 	}
 	if c.Kind == CmdKillSwitch {
 		fmt.Fprintf(b, " scope=%s active=%t", enumName(c.Scope.String(), int(c.Scope)), c.Active)
+	}
+	if c.Phase != 0 {
+		fmt.Fprintf(b, " phase=%s", enumName(c.Phase.String(), int(c.Phase)))
 	}
 }
 

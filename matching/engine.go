@@ -59,6 +59,16 @@ type symbolState struct {
 	last         Price // last trade price; the base price before the first trade
 	book         *orderbook.Book[orderInfo]
 	stops        stopBook
+
+	// The trading day (phase.go, auction uncross in uncross.go).
+	phase  Phase // PhaseContinuous until a phase command says otherwise
+	base   Price // today's base price (기준가격): the instrument's, then each close's
+	ref    Price // static VI reference: the last auction's price, the base price before the open
+	close  Price // today's closing price, set when the symbol closes; 0 before
+	viEnd  int64 // a VI auction's scheduled end (Unix ns); 0 outside one
+	resume Phase // the phase a VI auction returns to
+	traded bool  // a trade happened today
+	dirty  bool  // an auction book changed during this command: EvAuction due
 }
 
 // orderRef is what a client order id points at.
@@ -94,6 +104,7 @@ type Engine struct {
 	seq         uint64
 	nextOrderID OrderID
 	nextTradeID uint64
+	seed        uint64 // VI auction draws: set by the day rollover command, journaled
 
 	cur     cmdStamp  // the command being applied
 	events  []Event   // reused by every Apply
@@ -120,7 +131,10 @@ func NewEngine(cfg Config) (*Engine, error) {
 		if e.symbols[in.Symbol] != nil {
 			return nil, fmt.Errorf("matching: duplicate instrument %q", in.Symbol)
 		}
-		s := &symbolState{inst: in, last: in.BasePrice, book: orderbook.New[orderInfo]()}
+		s := &symbolState{
+			inst: in, last: in.BasePrice, book: orderbook.New[orderInfo](),
+			phase: PhaseContinuous, base: in.BasePrice, ref: in.BasePrice,
+		}
 		s.lower, s.upper = in.Limits()
 		e.symbols[in.Symbol] = s
 		e.sorted = append(e.sorted, s)
@@ -175,6 +189,8 @@ func (e *Engine) Apply(cmd *Command) []Event {
 		e.killSwitch(cmd)
 	case CmdCancelAll:
 		e.cancelAll(cmd)
+	case CmdSetPhase:
+		e.setPhase(cmd)
 	default:
 		e.reject(cmd, RejUnknownCommand)
 	}
@@ -184,8 +200,8 @@ func (e *Engine) Apply(cmd *Command) []Event {
 	return e.events
 }
 
-// checkInvariants panics if the symbol a command touched is left crossed or
-// its book is inconsistent. Only invariants builds call it: the book walk
+// checkInvariants panics if the symbol a command touched is left crossed
+// outside an auction, or its book is inconsistent. Only invariants builds call it: the book walk
 // costs more than the command.
 func (e *Engine) checkInvariants(symbol string) {
 	s := e.symbols[symbol]
@@ -197,7 +213,7 @@ func (e *Engine) checkInvariants(symbol string) {
 	}
 	bid, okb := s.book.Best(Buy)
 	ask, oka := s.book.Best(Sell)
-	if okb && oka && bid.Price >= ask.Price {
+	if okb && oka && bid.Price >= ask.Price && !s.phase.Auction() {
 		panic(fmt.Sprintf("matching: %s crossed after seq %d: bid %d >= ask %d", symbol, e.seq, bid.Price, ask.Price))
 	}
 }

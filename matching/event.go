@@ -20,6 +20,12 @@ const (
 	EvKillSwitch EventKind = 5
 	// EvAlert is a surveillance signal for the back office.
 	EvAlert EventKind = 6
+	// EvMarketStatus reports a symbol's trading phase changing (or a phase
+	// command refused).
+	EvMarketStatus EventKind = 7
+	// EvAuction is the indicative (expected) price and volume of a
+	// symbol's single-price auction, after a command changed its book.
+	EvAuction EventKind = 8
 )
 
 // AlertKind says what a surveillance alert is about. Values are part of the
@@ -58,6 +64,12 @@ func (a AlertKind) String() string { return name(alertNames[:], int(a)) }
 //	         Text, Reason when refused.
 //	EvAlert: Alert, Account, Symbol, OrderID where one order is concerned,
 //	         Count (orders today for AlertOTR), Qty (fills today for AlertOTR).
+//	EvMarketStatus: Cmd, Symbol, Phase (the phase entered), Reason when
+//	         refused; Price: the auction price when the change uncrossed an
+//	         auction (0 if nothing traded); Until: a VI auction's scheduled
+//	         end (Unix ns); Text: what triggered a VI ("static", "dynamic").
+//	EvAuction: Symbol, Phase, Price (indicative price, 0 = nothing would
+//	         trade), Qty (indicative volume).
 //
 // With risk on, ExecTrade reports carry Fee (the commission this side paid)
 // and Tax (the seller's transaction tax), both KRW.
@@ -115,6 +127,8 @@ type Event struct {
 	Scope          KillScope
 	Active         bool
 	Alert          AlertKind
+	Phase          Phase // EvMarketStatus, EvAuction
+	Until          int64 // EvMarketStatus of a VI auction: its scheduled end, Unix ns
 }
 
 // AvgPx returns the average fill price as an exact fraction (numerator,

@@ -13,6 +13,9 @@ func (e *Engine) target(c *Command) (s *symbolState, o *restingOrder, so *stopOr
 	if s = e.symbols[c.Symbol]; s == nil {
 		return nil, nil, nil, 0, RejUnknownSymbol
 	}
+	if s.phase == PhaseClosed {
+		return s, nil, nil, 0, RejMarketClosed
+	}
 	id, known := c.OrderID, false
 	if id == 0 {
 		a := e.accounts[c.Account]
@@ -62,6 +65,9 @@ func (e *Engine) rejectRequest(c *Command, s *symbolState, o *restingOrder, so *
 // first if it now crosses.
 func (e *Engine) amend(c *Command) {
 	s, o, so, ref, r := e.target(c)
+	if r == ReasonNone && s.phase == PhaseHalted {
+		r = RejSymbolHalted
+	}
 	if r == ReasonNone && so != nil {
 		r = RejNotAmendable
 	}

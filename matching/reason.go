@@ -59,6 +59,11 @@ const (
 	CxlKillSwitch
 	RejRiskDisabled
 	RejInvalidScope
+	RejOrderTypeNotInPhase
+	RejTIFNotInPhase
+	RejMarketClosed
+	RejInvalidPhase
+	ExpEndOfDay
 	numReasons
 )
 
@@ -111,6 +116,11 @@ var reasonCodes = [numReasons]struct{ code, text string }{
 	CxlKillSwitch:             {"KILL_SWITCH", "canceled by a kill switch"},
 	RejRiskDisabled:           {"RISK_DISABLED", "accounts and kill switches need the risk checker on"},
 	RejInvalidScope:           {"INVALID_SCOPE", "kill switch scope must be account, symbol or global"},
+	RejOrderTypeNotInPhase:    {"ORDER_TYPE_NOT_IN_PHASE", "this order type is not accepted in the current trading phase"},
+	RejTIFNotInPhase:          {"TIF_NOT_IN_PHASE", "IOC and FOK are accepted only during continuous trading"},
+	RejMarketClosed:           {"MARKET_CLOSED", "the market is closed for this instrument"},
+	RejInvalidPhase:           {"INVALID_PHASE", "unknown trading phase"},
+	ExpEndOfDay:               {"END_OF_DAY", "day order expired at the close"},
 }
 
 // verdictReasons maps the risk package's verdicts into this table, so that

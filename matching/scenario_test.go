@@ -22,10 +22,11 @@ import (
 //	book 005930 buy 71000 qty=10 n=1
 //
 // Commands: place amend cancel cancelall open deposit withdraw credit debit
-// kill, or a kind's number. Command keys: acct sym side type tif px stop qty
+// kill phase, or a kind's number. Command keys: acct sym side type tif px stop qty
 // cl id orig stp ts, and
 // for back-office and kill-switch commands (open deposit withdraw credit
-// debit kill) amount req group confirm scope active. type defaults to limit,
+// debit kill) amount req group confirm scope active, and for phase commands
+// phase (sym defaults to "", every symbol) and text. type defaults to limit,
 // tif to day, acct to A1, sym to 005930. A file whose first line is
 // "# engine: risk" runs with the risk checker on.
 var rewrite = flag.Bool("rewrite", false, "rewrite scenario and golden files with the current output")
@@ -157,6 +158,8 @@ func parseCommand(s string) (Command, error) {
 		c.Kind = CmdKillSwitch
 	case "cancelall":
 		c.Kind = CmdCancelAll
+	case "phase":
+		c.Kind, c.Symbol = CmdSetPhase, ""
 	default:
 		n, err := strconv.Atoi(fields[0])
 		if err != nil {
@@ -233,6 +236,13 @@ func setField(c *Command, k, v string) error {
 		}
 	case "active":
 		c.Active = v == "true"
+	case "phase":
+		c.Phase, ok = ParsePhase(v)
+		if !ok {
+			c.Phase, ok = Phase(num()), true
+		}
+	case "text":
+		c.Text = v
 	default:
 		return fmt.Errorf("unknown key")
 	}
@@ -272,6 +282,22 @@ func formatEvent(e *Event) string {
 		if e.Alert == AlertOTR {
 			fmt.Fprintf(&b, " orders=%d fills=%d", e.Count, e.Qty)
 		}
+	case EvMarketStatus:
+		fmt.Fprintf(&b, "status %s %s", e.Symbol, e.Phase)
+		if e.Reason != ReasonNone {
+			fmt.Fprintf(&b, " %s", e.Reason.Code())
+		}
+		if e.Price != 0 {
+			fmt.Fprintf(&b, " px=%d", e.Price)
+		}
+		if e.Until != 0 {
+			fmt.Fprintf(&b, " until=%d", e.Until)
+		}
+		if e.Text != "" {
+			fmt.Fprintf(&b, " text=%s", e.Text)
+		}
+	case EvAuction:
+		fmt.Fprintf(&b, "auction %s %s indicative=%d x %d", e.Symbol, e.Phase, e.Price, e.Qty)
 	default:
 		fmt.Fprintf(&b, "event kind=%d", e.Kind)
 	}

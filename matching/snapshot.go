@@ -12,7 +12,10 @@ import (
 // ErrSnapshot is wrapped by every LoadSnapshot error.
 var ErrSnapshot = errors.New("matching: bad snapshot")
 
-const snapshotVersion = 1
+// snapshotVersion 2 added the trading day: each symbol's phase and day
+// state, and the engine's VI seed. Version 1 snapshots still load (every
+// symbol continuous, as the engine was then).
+const snapshotVersion = 2
 
 // AppendSnapshot appends the engine's whole state, canonically encoded, to
 // dst. Equal states give equal bytes: StateHash is the SHA-256 of this
@@ -20,9 +23,10 @@ const snapshotVersion = 1
 // data is not included (it comes from the operator's file); the price limits
 // and last prices, which change during and between days, are.
 //
-//	snapshot  := version seq nextOrderID nextTradeID
+//	snapshot  := version seq nextOrderID nextTradeID seed
 //	             count symbol*  count account*  hasRisk [riskState]
-//	symbol    := name last lower upper  bids asks buyStops sellStops
+//	symbol    := name last lower upper  day  bids asks buyStops sellStops
+//	day       := phase base ref close viEnd resume traded
 //	bids, …   := count order*            (priority order: price, then time)
 //	order     := id side price leaves account clientOrderID type tif stp
 //	             qty cumQty cumValue stopPrice stpKey perShare entryTS
@@ -35,6 +39,7 @@ func (e *Engine) AppendSnapshot(dst []byte) []byte {
 	w.Uvarint(e.seq)
 	w.Uvarint(uint64(e.nextOrderID))
 	w.Uvarint(e.nextTradeID)
+	w.Uvarint(e.seed)
 	w.Uvarint(uint64(len(e.sorted)))
 	for _, s := range e.sorted {
 		w.symbol(s)
@@ -67,6 +72,13 @@ func (w *snapWriter) symbol(s *symbolState) {
 	w.Varint(int64(s.last))
 	w.Varint(int64(s.lower))
 	w.Varint(int64(s.upper))
+	w.Uvarint(uint64(s.phase))
+	w.Varint(int64(s.base))
+	w.Varint(int64(s.ref))
+	w.Varint(int64(s.close))
+	w.Varint(s.viEnd)
+	w.Uvarint(uint64(s.resume))
+	w.Bool(s.traded)
 	for _, side := range [2]Side{Buy, Sell} {
 		n := 0
 		s.book.Orders(side, func(*restingOrder) bool { n++; return true })
@@ -128,10 +140,14 @@ func (e *Engine) LoadSnapshot(b []byte) error {
 		return fmt.Errorf("%w: engine already applied commands", ErrSnapshot)
 	}
 	r := snapReader{Reader: wire.Reader{B: b}, e: e}
-	if v := r.Uvarint(); v != snapshotVersion {
-		return fmt.Errorf("%w: version %d", ErrSnapshot, v)
+	r.version = r.Uvarint()
+	if r.version != 1 && r.version != snapshotVersion {
+		return fmt.Errorf("%w: version %d", ErrSnapshot, r.version)
 	}
 	e.seq, e.nextOrderID, e.nextTradeID = r.Uvarint(), OrderID(r.Uvarint()), r.Uvarint()
+	if r.version >= 2 {
+		e.seed = r.Uvarint()
+	}
 	for range r.Count() {
 		r.symbol()
 	}
@@ -147,7 +163,8 @@ func (e *Engine) LoadSnapshot(b []byte) error {
 
 type snapReader struct {
 	wire.Reader
-	e *Engine
+	e       *Engine
+	version uint64
 }
 
 func (r *snapReader) symbol() {
@@ -158,6 +175,9 @@ func (r *snapReader) symbol() {
 		return
 	}
 	s.last, s.lower, s.upper = Price(r.Varint()), Price(r.Varint()), Price(r.Varint())
+	if r.version >= 2 {
+		r.day(s)
+	}
 	for range 2 {
 		for range r.Count() {
 			id, side, price, leaves, info := r.order()
@@ -177,6 +197,15 @@ func (r *snapReader) symbol() {
 			}
 			s.stops.add(&stopOrder{id: id, side: side, price: price, leaves: leaves, info: info})
 		}
+	}
+}
+
+// day reads a symbol's trading-day state (version 2 on).
+func (r *snapReader) day(s *symbolState) {
+	s.phase, s.base, s.ref, s.close = Phase(r.Uvarint()), Price(r.Varint()), Price(r.Varint()), Price(r.Varint())
+	s.viEnd, s.resume, s.traded = r.Varint(), Phase(r.Uvarint()), r.Bool()
+	if r.Err() == nil && (!s.phase.Valid() || s.resume != 0 && !s.resume.Valid()) {
+		r.Fail("bad phase %d (resume %d) in %s", s.phase, s.resume, s.inst.Symbol)
 	}
 }
 

@@ -23,6 +23,9 @@ func (e *Engine) validatePlace(c *Command) (*symbolState, Reason) {
 	if r := s.validatePrices(c); r != ReasonNone {
 		return nil, r
 	}
+	if r := s.phase.admits(c.Type, c.TIF); r != ReasonNone {
+		return nil, r
+	}
 	return s, ReasonNone
 }
 

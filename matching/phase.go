@@ -1,0 +1,121 @@
+package matching
+
+// Phase is a symbol's trading phase (KRX.md, Sessions). Values are part of
+// the journal format: never renumber, only append.
+type Phase uint8
+
+// Phases. An engine starts every symbol in PhaseContinuous, so that an
+// engine that never sees a phase command trades as it always has.
+const (
+	PhaseOpeningAuction Phase = 1 // 08:30–09:00: orders collect, one uncross at the end
+	PhaseContinuous     Phase = 2 // 09:00–15:20: price-time matching
+	PhaseClosingAuction Phase = 3 // 15:20–15:30: orders collect, one uncross at the end
+	PhaseVIAuction      Phase = 4 // a volatility interruption: a 2-minute single-price auction
+	PhaseHalted         Phase = 5 // trading halt: only cancels are accepted, nothing matches
+	PhaseClosed         Phase = 6 // after the close: nothing is accepted
+)
+
+var phaseNames = [...]string{
+	PhaseOpeningAuction: "opening_auction", PhaseContinuous: "continuous", PhaseClosingAuction: "closing_auction",
+	PhaseVIAuction: "vi_auction", PhaseHalted: "halted", PhaseClosed: "closed",
+}
+
+func (p Phase) String() string { return name(phaseNames[:], int(p)) }
+
+// ParsePhase parses a phase's wire name, e.g. "opening_auction".
+func ParsePhase(s string) (Phase, bool) {
+	i, ok := lookup(phaseNames[:], s)
+	return Phase(i), ok
+}
+
+// Valid reports whether p is a known phase.
+func (p Phase) Valid() bool { return p >= PhaseOpeningAuction && p <= PhaseClosed }
+
+// Auction reports whether orders collect without matching in p, to be
+// uncrossed when it ends: the opening, closing and VI auctions. Only in these
+// phases may a book be crossed.
+func (p Phase) Auction() bool {
+	return p == PhaseOpeningAuction || p == PhaseClosingAuction || p == PhaseVIAuction
+}
+
+// admits checks a new order's type and condition against the phase, by
+// KRX.md's table of order types:
+//
+//	                    opening  continuous  closing  VI      halted  closed
+//	limit               yes      yes         yes      yes     no      no
+//	market              yes      yes         yes      yes     no      no
+//	best-limit          no       yes         no       no      no      no
+//	first-best          no       yes         no       no      no      no
+//	stop-limit          no       yes         no       no      no      no
+//	IOC / FOK           no       yes         no       no      no      no
+//
+// A VI auction interrupts continuous trading, so it takes what the opening
+// auction takes. Halted refuses every new order with SYMBOL_HALTED, closed
+// with MARKET_CLOSED; a type an auction refuses is ORDER_TYPE_NOT_IN_PHASE,
+// a condition other than day TIF_NOT_IN_PHASE.
+func (p Phase) admits(typ OrderType, tif TIF) Reason {
+	switch {
+	case p == PhaseContinuous:
+		return ReasonNone
+	case p == PhaseClosed:
+		return RejMarketClosed
+	case p == PhaseHalted:
+		return RejSymbolHalted
+	case typ != Limit && typ != Market:
+		return RejOrderTypeNotInPhase
+	case tif != Day:
+		return RejTIFNotInPhase
+	}
+	return ReasonNone
+}
+
+// setPhase applies CmdSetPhase: every symbol (Symbol "") or one enters
+// Phase, in symbol order. A symbol already in the phase is left alone and
+// reported by nothing. A refused command (unknown phase or symbol) is
+// answered with one EvMarketStatus carrying the reason.
+func (e *Engine) setPhase(c *Command) {
+	var s *symbolState
+	r := ReasonNone
+	switch {
+	case !c.Phase.Valid():
+		r = RejInvalidPhase
+	case c.Symbol != "":
+		if s = e.symbols[c.Symbol]; s == nil {
+			r = RejUnknownSymbol
+		}
+	}
+	if r != ReasonNone {
+		e.events = append(e.events, Event{
+			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Symbol: c.Symbol, Phase: c.Phase, Reason: r, Text: c.Text,
+		})
+		return
+	}
+	if s != nil {
+		e.enterPhase(s, c.Phase)
+		return
+	}
+	for _, s := range e.sorted {
+		e.enterPhase(s, c.Phase)
+	}
+}
+
+// enterPhase moves one symbol into phase p.
+func (e *Engine) enterPhase(s *symbolState, p Phase) {
+	if s.phase == p {
+		return
+	}
+	s.phase = p
+	e.marketStatus(s)
+}
+
+// marketStatus appends the EvMarketStatus of a symbol's current phase.
+func (e *Engine) marketStatus(s *symbolState) *Event {
+	e.events = append(e.events, Event{
+		Kind: EvMarketStatus, Seq: e.cur.seq, TS: e.cur.ts, Cmd: e.cur.kind, Symbol: s.inst.Symbol, Phase: s.phase,
+	})
+	ev := &e.events[len(e.events)-1]
+	if s.phase == PhaseVIAuction {
+		ev.Until = s.viEnd
+	}
+	return ev
+}
