@@ -197,7 +197,7 @@ func (b *bookFeed) handle(fc *fakeConn, req Request) {
 		fc.reply(req, SubscribeResult{})
 	case MethodSubscribe:
 		p := params[SubscribeParams](b.t, req)
-		fc.reply(req, SubscribeResult{Streams: p.Streams})
+		fc.reply(req, SubscribeResult(p))
 		if b.subscribes.Add(1) == 1 {
 			fc.send(snapshot(10, "71000"))
 			fc.send(delta(11, "70900"))

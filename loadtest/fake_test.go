@@ -230,7 +230,7 @@ func (f *fakeGateway) subscribe(c *fakeConn, req api.Request) (any, *api.Error) 
 			go f.feedBook(c, sym)
 		}
 	}
-	return api.SubscribeResult{Streams: p.Streams}, nil
+	return api.SubscribeResult(p), nil
 }
 
 // feedBook sends a snapshot, then a delta and a trade every millisecond.
