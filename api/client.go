@@ -180,12 +180,23 @@ func (c *Client) dial(ctx context.Context) (*conn, error) {
 	if c.opts.Token != "" {
 		h.Set("Authorization", "Bearer "+c.opts.Token)
 	}
-	ws, resp, err := c.dialer.DialContext(ctx, c.url, h)
+	var out *batchConn
+	d := c.dialer
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		var nd net.Dialer
+		nc, err := nd.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		out = &batchConn{Conn: nc}
+		return out, nil
+	}
+	ws, resp, err := d.DialContext(ctx, c.url, h)
 	if err != nil {
 		return nil, dialError(c.url, resp, err)
 	}
 	ws.SetReadLimit(MaxMessageLen)
-	cn := &conn{ws: ws, send: make(chan []byte, SendQueueLen), done: make(chan struct{}), pending: map[uint64]replyFunc{}}
+	cn := &conn{ws: ws, out: out, send: make(chan []byte, SendQueueLen), done: make(chan struct{}), pending: map[uint64]replyFunc{}}
 	go cn.writeLoop()
 	go c.readLoop(cn)
 	return cn, nil
@@ -481,6 +492,7 @@ func (c *Client) handle(cn *conn, data []byte) {
 // conn is one WebSocket connection and the calls waiting on it.
 type conn struct {
 	ws   *websocket.Conn
+	out  *batchConn    // ws's socket: the writer corks it for each batch
 	send chan []byte   // encoded requests for the writer; bounded
 	done chan struct{} // closed when the connection has ended
 	err  error         // why it ended; read only after done
@@ -547,8 +559,7 @@ func (cn *conn) writeLoop() {
 		var err error
 		select {
 		case msg := <-cn.send:
-			cn.ws.SetWriteDeadline(time.Now().Add(WriteWait))
-			err = cn.ws.WriteMessage(websocket.TextMessage, msg)
+			err = cn.writeBatch(msg)
 		case <-ping.C:
 			err = cn.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(WriteWait))
 		case <-cn.done:
@@ -559,4 +570,21 @@ func (cn *conn) writeLoop() {
 			return
 		}
 	}
+}
+
+// writeBatch writes msg and every request queued behind it (up to
+// maxBatchLen) with one system call, all within WriteWait.
+func (cn *conn) writeBatch(msg []byte) error {
+	deadline := time.Now().Add(WriteWait)
+	cn.ws.SetWriteDeadline(deadline)
+	cn.out.cork(deadline)
+	err := cn.ws.WriteMessage(websocket.TextMessage, msg)
+	// The writer is send's only receiver: what len counts is there to take.
+	for n := 1; err == nil && n < maxBatchLen && len(cn.send) > 0; n++ {
+		err = cn.ws.WriteMessage(websocket.TextMessage, <-cn.send)
+	}
+	if ferr := cn.out.flush(); err == nil {
+		err = ferr
+	}
+	return err
 }

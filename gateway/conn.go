@@ -21,8 +21,9 @@ import (
 //     feed run on a goroutine each, at most MaxInFlight at once, so order
 //     entry is pipelined and replies come back in completion order,
 //     matched by id;
-//   - the writer drains the send queue to the socket, sends pings, and
-//     sends the close frame.
+//   - the writer drains the send queue to the socket in batches, each
+//     written with one system call (batchConn), sends pings, and sends
+//     the close frame.
 //
 // Everyone else (request goroutines, the market-data fan-out, the
 // execution stream) only pushes to the queue, which never blocks. The
@@ -30,6 +31,7 @@ import (
 type conn struct {
 	srv     *Server
 	ws      *websocket.Conn
+	out     *batchConn // ws's socket: the writer corks it for each batch
 	q       *sendQueue
 	claims  api.Claims // zero for an anonymous connection
 	account string     // the trader's account (the token's sub); "" otherwise
@@ -157,16 +159,24 @@ func (c *conn) writeLoop() {
 	}
 }
 
+// writeBatch frames the batch's messages into the corked socket and writes
+// them with one system call (more for a batch over maxBatchBytes), all
+// within WriteTimeout. A batch that fails counts as not sent.
 func (c *conn) writeBatch(batch [][]byte) error {
 	if len(batch) == 0 {
 		return nil
 	}
-	c.ws.SetWriteDeadline(time.Now().Add(c.srv.cfg.WriteTimeout))
-	for i, b := range batch {
+	deadline := time.Now().Add(c.srv.cfg.WriteTimeout)
+	c.ws.SetWriteDeadline(deadline)
+	c.out.cork(deadline)
+	for _, b := range batch {
 		if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
-			c.srv.cfg.Metrics.Sent(i)
+			c.out.flush()
 			return err
 		}
+	}
+	if err := c.out.flush(); err != nil {
+		return err
 	}
 	c.srv.cfg.Metrics.Sent(len(batch))
 	return nil

@@ -14,8 +14,9 @@ import (
 // endpoint at /ws. Mount it on any mux; it answers other paths 404.
 //
 // Each connection costs two goroutines (see conn) and a few KiB: the read
-// buffer is small, and the write buffer comes from a pool only while a
-// message is being written, so idle connections hold none.
+// buffer is small, and the write buffers (gorilla's, and batchConn's for
+// a batch of frames) come from pools only while a batch is being written,
+// so idle connections hold none.
 type Server struct {
 	cfg      Config
 	symbols  map[string]bool

@@ -30,12 +30,14 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, err)
 		return
 	}
-	ws, uerr := s.up.Upgrade(w, r, nil)
+	hj := &hijacker{ResponseWriter: w}
+	ws, uerr := s.up.Upgrade(hj, r, nil)
 	if uerr != nil {
 		s.release(nil)
 		return
 	}
 	c := s.newConn(ws, claims)
+	c.out = hj.out
 	s.register(c)
 	defer s.release(c)
 	c.run()
