@@ -131,6 +131,13 @@ var limitRoundCaps = [...]Qty{100, 500, 1_000, 2_000}
 // O(orders + grid); the grid is bounded by the daily limits (a few hundred
 // to a few thousand prices for a stock, 430 for 49,700–92,300).
 func Uncross(orders []AuctionOrder, prev Price, scheme TickScheme, lower, upper Price, unit Qty) AuctionResult {
+	return uncross(orders, prev, scheme, lower, upper, unit, true)
+}
+
+// uncross is Uncross with the limit rounds optional: without them, orders at
+// a daily limit keep time priority like any other price (the engine's
+// closing and VI auctions; KRX.md names the rounds for the opening only).
+func uncross(orders []AuctionOrder, prev Price, scheme TickScheme, lower, upper Price, unit Qty, limitRounds bool) AuctionResult {
 	if unit <= 0 {
 		panic("matching: Uncross: trading unit must be positive")
 	}
@@ -141,7 +148,7 @@ func Uncross(orders []AuctionOrder, prev Price, scheme TickScheme, lower, upper 
 		return res
 	}
 	res.Price, res.Volume = b.grid[lvl], vol
-	atLimit := lvl == 0 || lvl == len(b.grid)-1
+	atLimit := limitRounds && (lvl == 0 || lvl == len(b.grid)-1)
 	buys := b.allocate(orders, Buy, lvl, vol, atLimit, unit, res.Filled)
 	sells := b.allocate(orders, Sell, lvl, vol, atLimit, unit, res.Filled)
 	res.Fills = pairAuctionFills(buys, sells, res.Filled)

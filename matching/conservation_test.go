@@ -145,7 +145,7 @@ func randomRiskCommand(rt *rapid.T, accounts []string, i int) Command {
 	}
 	px := base + tick*Price(rapid.IntRange(-5, 5).Draw(rt, "ticks"))
 	c := Command{Account: acct, Symbol: sym, RequestID: fmt.Sprintf("r%d", i)}
-	switch rapid.IntRange(0, 9).Draw(rt, "kind") {
+	switch rapid.IntRange(0, 10).Draw(rt, "kind") {
 	case 0, 1, 2, 3:
 		c.Kind, c.Side, c.Price, c.Qty = CmdPlace, rapid.SampledFrom([]Side{Buy, Sell}).Draw(rt, "side"), px, Qty(rapid.IntRange(1, 30).Draw(rt, "qty"))
 		c.Type = rapid.SampledFrom([]OrderType{Limit, Limit, Market, BestLimit, FirstBest, StopLimit}).Draw(rt, "type")
@@ -170,8 +170,12 @@ func randomRiskCommand(rt *rapid.T, accounts []string, i int) Command {
 	case 8:
 		c.Kind = rapid.SampledFrom([]CommandKind{CmdDeposit, CmdWithdraw, CmdCreditShares, CmdDebitShares}).Draw(rt, "office")
 		c.Amount, c.Qty = int64(rapid.IntRange(1, 2_000_000).Draw(rt, "amount")), Qty(rapid.IntRange(1, 40).Draw(rt, "shares"))
-	default:
+	case 9:
 		c.Kind, c.Scope, c.Active = CmdKillSwitch, KillScope(rapid.IntRange(1, 3).Draw(rt, "scope")), rapid.Bool().Draw(rt, "active")
+	default:
+		// Phases: auctions collect orders and uncross into fills that must
+		// settle like continuous ones.
+		c.Kind, c.Phase = CmdSetPhase, Phase(rapid.IntRange(1, 6).Draw(rt, "phase"))
 	}
 	return c
 }

@@ -119,6 +119,31 @@
 // ExecTriggered and enters as a limit order at its price, possibly trading
 // and triggering more.
 //
+// # Trading phases (CmdSetPhase)
+//
+// Each symbol has a phase: opening auction, continuous, closing auction, VI
+// auction, halted or closed. It is continuous until a CmdSetPhase (issued by
+// the session scheduler from the clock, and journaled like any command)
+// changes it, for one symbol or all; every change is reported with an
+// EvMarketStatus. New orders are checked against the phase (Phase.admits has
+// KRX.md's table): auctions take limit and market orders, day only; halted
+// takes no new orders nor amends, only cancels; closed takes nothing, not
+// even a cancel (MARKET_CLOSED).
+//
+// In an auction phase orders rest without matching, so the book may cross;
+// nowhere else may it. A market order rests at the daily limit (its most
+// aggressive price) and its price cannot be amended. After every command
+// that changed an auction book the engine appends an EvAuction with the
+// indicative price and volume. Entering continuous trading or the close from
+// any other phase uncrosses the book (uncross.go): Uncross picks the price
+// and allocates (with KRX's limit rounds when the opening auction ends), and
+// each of its trades is reported and settled as a continuous trade is, at
+// the auction price, with the later order as the taker; self-match
+// prevention does not reorder an auction (a self_match alert is raised
+// instead). Market order remainders are then canceled (NO_LIQUIDITY), the
+// status event carries the auction price, and the auction price becomes the
+// static VI reference. Stops trigger only in continuous trading.
+//
 // # Events
 //
 // See Event for the fields of each kind and Reason for the code table. Order

@@ -106,9 +106,11 @@ type Engine struct {
 	nextTradeID uint64
 	seed        uint64 // VI auction draws: set by the day rollover command, journaled
 
-	cur     cmdStamp  // the command being applied
-	events  []Event   // reused by every Apply
-	scratch []OrderID // reused by kill switch walks
+	cur     cmdStamp       // the command being applied
+	events  []Event        // reused by every Apply
+	scratch []OrderID      // reused by kill switch walks
+	auction []AuctionOrder // reused by auction walks
+	dirty   []*symbolState // auction books this command changed, first change first
 }
 
 // NewEngine builds an engine over the given instruments. It fails on invalid
@@ -194,26 +196,39 @@ func (e *Engine) Apply(cmd *Command) []Event {
 	default:
 		e.reject(cmd, RejUnknownCommand)
 	}
+	if len(e.dirty) > 0 {
+		e.publishIndicative()
+	}
 	if invariants.Enabled {
-		e.checkInvariants(cmd.Symbol)
+		e.checkInvariants(cmd)
 	}
 	return e.events
 }
 
 // checkInvariants panics if the symbol a command touched is left crossed
-// outside an auction, or its book is inconsistent. Only invariants builds call it: the book walk
+// in continuous trading or closed (an auction, or a halt called during one,
+// may leave it crossed), or its book is inconsistent. Only invariants builds call it: the book walk
 // costs more than the command.
-func (e *Engine) checkInvariants(symbol string) {
-	s := e.symbols[symbol]
-	if s == nil {
+func (e *Engine) checkInvariants(cmd *Command) {
+	if cmd.Symbol == "" && cmd.Kind == CmdSetPhase {
+		for _, s := range e.sorted {
+			e.checkSymbol(s)
+		}
 		return
 	}
+	if s := e.symbols[cmd.Symbol]; s != nil {
+		e.checkSymbol(s)
+	}
+}
+
+func (e *Engine) checkSymbol(s *symbolState) {
+	symbol := s.inst.Symbol
 	if err := s.book.Check(); err != nil {
 		panic(err)
 	}
 	bid, okb := s.book.Best(Buy)
 	ask, oka := s.book.Best(Sell)
-	if okb && oka && bid.Price >= ask.Price && !s.phase.Auction() {
+	if okb && oka && bid.Price >= ask.Price && (s.phase == PhaseContinuous || s.phase == PhaseClosed) {
 		panic(fmt.Sprintf("matching: %s crossed after seq %d: bid %d >= ask %d", symbol, e.seq, bid.Price, ask.Price))
 	}
 }

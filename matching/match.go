@@ -2,7 +2,13 @@ package matching
 
 // execute runs a taker against the book: the FOK pre-check, matching, then
 // the remainder's fate by type and condition (rest, expire, or cancel).
+// During an auction nothing matches: the order rests, wherever it is priced
+// (only day orders are accepted then).
 func (e *Engine) execute(s *symbolState, t *taker) {
+	if s.phase.Auction() {
+		e.rest(s, t)
+		return
+	}
 	if t.info.tif == FOK && !e.fillable(s, t) {
 		e.finish(s, t, ExecExpired, StatusExpired, ExpFOKNotFillable)
 		return
@@ -72,7 +78,7 @@ func (e *Engine) fill(s *symbolState, t *taker, m *restingOrder) {
 	px := m.Price
 	value := int64(px) * int64(q)
 	e.nextTradeID++
-	s.last = px
+	s.last, s.traded = px, true
 	e.trade(s, t, m, px, q)
 
 	makerFees, takerFees := e.settle(s, t, m, px, q)

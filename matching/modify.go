@@ -97,6 +97,8 @@ func (s *symbolState) amendTo(c *Command, o *restingOrder) (Price, Qty, Reason) 
 	price, qty := c.Price, c.Qty
 	if price == 0 {
 		price = o.Price
+	} else if o.Data.typ == Market {
+		return 0, 0, RejInvalidPrice // a market order resting in an auction has no price to change
 	} else if r := s.checkPrice(price); r != ReasonNone {
 		return 0, 0, r
 	}

@@ -99,13 +99,26 @@ func (e *Engine) setPhase(c *Command) {
 	}
 }
 
-// enterPhase moves one symbol into phase p.
+// enterPhase moves one symbol into phase p. Entering continuous trading or
+// the close from any other phase uncrosses the book first (a no-op unless it
+// is crossed, which only an auction, or a halt during one, leaves it), with
+// KRX's limit rounds when the opening auction ends. The status event carries
+// the auction price.
 func (e *Engine) enterPhase(s *symbolState, p Phase) {
-	if s.phase == p {
+	from := s.phase
+	if from == p {
 		return
 	}
 	s.phase = p
-	e.marketStatus(s)
+	var px Price
+	if (p == PhaseContinuous || p == PhaseClosed) && from != PhaseContinuous {
+		px = e.uncrossBook(s, from == PhaseOpeningAuction)
+	}
+	if p.Auction() {
+		e.markAuction(s)
+	}
+	e.marketStatus(s).Price = px
+	e.runStops(s)
 }
 
 // marketStatus appends the EvMarketStatus of a symbol's current phase.

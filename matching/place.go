@@ -32,6 +32,9 @@ func (e *Engine) place(c *Command) {
 		return
 	}
 	price, limit, r := s.effectivePrices(c)
+	if s.phase.Auction() && c.Type == Market {
+		price = limit // it rests at the daily limit: the most aggressive price
+	}
 	var perShare int64
 	if r == ReasonNone {
 		perShare, r = e.riskOpen(c, s, price)

@@ -55,6 +55,9 @@ func (e *Engine) reject(c *Command, r Reason) *Event {
 
 // level appends the new state of one price level for market data.
 func (e *Engine) level(s *symbolState, side Side, price Price) {
+	if s.phase.Auction() {
+		e.markAuction(s)
+	}
 	l := s.book.LevelAt(side, price)
 	e.events = append(e.events, Event{
 		Kind: EvBook, Seq: e.cur.seq, TS: e.cur.ts, Symbol: s.inst.Symbol,

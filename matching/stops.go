@@ -95,7 +95,7 @@ func (e *Engine) fileStop(s *symbolState, t *taker) {
 // triggering more: a cascade, in trigger order. The check runs after a
 // command's matching, against the last trade price it left.
 func (e *Engine) runStops(s *symbolState) {
-	for {
+	for s.phase == PhaseContinuous {
 		so := s.stops.next(s.last)
 		if so == nil {
 			return

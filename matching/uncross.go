@@ -1,0 +1,176 @@
+package matching
+
+// This file runs a symbol's single-price auctions inside the engine: the
+// book collects orders without matching while the symbol is in an auction
+// phase (and may be crossed then, and only then), the public sees the
+// indicative price after every change, and when the phase ends the engine
+// uncrosses the book with Uncross (auction.go) and reports the result as
+// ordinary fills.
+
+// auctionOrders lists the symbol's resting orders for Uncross: bids then
+// asks, each in priority order, Seq being the position in that walk (so
+// that within one price, time priority is the book's queue order). A market
+// order takes part as a market order (Price 0), at the most aggressive
+// price; on the book it rests at the daily limit, the same level.
+func (e *Engine) auctionOrders(s *symbolState) []AuctionOrder {
+	orders := e.auction[:0]
+	for _, side := range [2]Side{Buy, Sell} {
+		s.book.Orders(side, func(o *restingOrder) bool {
+			px := o.Price
+			if o.Data.typ == Market {
+				px = 0
+			}
+			orders = append(orders, AuctionOrder{ID: o.ID, Side: o.Side, Price: px, Qty: o.Qty, Seq: uint64(len(orders))})
+			return true
+		})
+	}
+	e.auction = orders
+	return orders
+}
+
+// markAuction notes that an auction book changed in this command, so that
+// Apply ends it with the symbol's EvAuction.
+func (e *Engine) markAuction(s *symbolState) {
+	if !s.dirty && s.phase.Auction() {
+		s.dirty = true
+		e.dirty = append(e.dirty, s)
+	}
+}
+
+// publishIndicative appends one EvAuction for each auction book the command
+// changed, in the order the command first changed them: the price and volume
+// an uncross would give now (KRX publishes the expected price, not trades,
+// during an auction).
+func (e *Engine) publishIndicative() {
+	for _, s := range e.dirty {
+		s.dirty = false
+		if !s.phase.Auction() {
+			continue // the command ended the auction: its uncross said it all
+		}
+		px, vol := Indicative(e.auctionOrders(s), s.last, s.inst.Tick, s.lower, s.upper)
+		e.events = append(e.events, Event{
+			Kind: EvAuction, Seq: e.cur.seq, TS: e.cur.ts, Symbol: s.inst.Symbol, Phase: s.phase, Price: px, Qty: vol,
+		})
+	}
+	clear(e.dirty)
+	e.dirty = e.dirty[:0]
+}
+
+// uncrossBook runs the single-price auction over the symbol's book and
+// returns the auction price (0 when nothing traded). The previous price is
+// the last price (the base price before the day's first trade). The
+// opening auction allocates at a daily limit in KRX's rounds; the others
+// keep time priority there.
+//
+// Each AuctionFill becomes a trade at the auction price, reported as a
+// continuous trade is (EvTrade, then the maker's and the taker's ExecTrade)
+// and settled the same way. An auction has no aggressor: the order entered
+// later (higher order id) is reported as the taker. Self-match prevention
+// does not apply inside the uncross (the allocation is KRX's, not the
+// engine's to change); a trade between orders of one account or group
+// raises a self_match alert first, for surveillance. After the trades, one
+// EvBook for each level that traded, bids then asks in priority order; then
+// each market order's remainder is canceled (NO_LIQUIDITY): nothing is left
+// within the limits for it to trade with, and it may not rest.
+func (e *Engine) uncrossBook(s *symbolState, limitRounds bool) Price {
+	orders := e.auctionOrders(s)
+	res := uncross(orders, s.last, s.inst.Tick, s.lower, s.upper, 1, limitRounds)
+	if res.Volume > 0 {
+		for _, f := range res.Fills {
+			e.auctionFill(s, f, res.Price)
+		}
+		var side Side
+		var at Price
+		for i := range orders {
+			if o := &orders[i]; res.Filled[i] > 0 {
+				px := e.restingPrice(s, o)
+				if o.Side != side || px != at {
+					side, at = o.Side, px
+					e.level(s, side, at)
+				}
+			}
+		}
+		s.ref = res.Price
+	}
+	e.cancelMarketOrders(s)
+	return res.Price
+}
+
+// restingPrice is the book price of an auction order: a market order rests
+// at the daily limit.
+func (e *Engine) restingPrice(s *symbolState, o *AuctionOrder) Price {
+	switch {
+	case o.Price != 0:
+		return o.Price
+	case o.Side == Buy:
+		return s.upper
+	}
+	return s.lower
+}
+
+// auctionFill executes one trade of an uncross at the auction price px.
+func (e *Engine) auctionFill(s *symbolState, f AuctionFill, px Price) {
+	buy, sell := s.book.Get(f.BuyID), s.book.Get(f.SellID)
+	taker, maker := buy, sell
+	if sell.ID > buy.ID {
+		taker, maker = sell, buy
+	}
+	if taker.Data.stpKey == maker.Data.stpKey {
+		e.alert(s, AlertSelfMatch, taker.Data.account, taker.ID)
+	}
+	q := f.Qty
+	e.nextTradeID++
+	s.last, s.traded = px, true
+	e.events = append(e.events, Event{
+		Kind: EvTrade, Seq: e.cur.seq, TS: e.cur.ts, Symbol: s.inst.Symbol,
+		TradeID: e.nextTradeID, LastPx: px, LastQty: q, Side: taker.Side,
+		OrderID: taker.ID, Account: taker.Data.account, MakerOrderID: maker.ID, MakerAccount: maker.Data.account,
+	})
+	var bf, sf fees
+	if e.risk != nil {
+		r := e.risk.Fill(buy.Data.account, sell.Data.account, s.inst.Symbol, px, q, buy.Data.perShare)
+		bf, sf = fees{fee: r.BuyCommission}, fees{fee: r.SellCommission, tax: r.SellTax}
+	}
+	makerFees, takerFees := bf, sf
+	if maker == sell {
+		makerFees, takerFees = sf, bf
+	}
+	e.auctionReport(s, maker, px, q, Maker, makerFees)
+	e.auctionReport(s, taker, px, q, Taker, takerFees)
+	s.book.Reduce(maker, q) // last: each is recycled if this fills it
+	s.book.Reduce(taker, q)
+}
+
+// auctionReport records one side's fill of an uncross trade and reports it.
+func (e *Engine) auctionReport(s *symbolState, o *restingOrder, px Price, q Qty, liq Liquidity, f fees) {
+	o.Data.cumQty += q
+	o.Data.cumValue += int64(px) * int64(q)
+	leaves := o.Qty - q
+	ev := e.exec(s, o.ID, o.Side, o.Price, leaves, &o.Data, ExecTrade, fillStatus(&o.Data, leaves))
+	ev.LastPx, ev.LastQty, ev.Liquidity, ev.TradeID = px, q, liq, e.nextTradeID
+	ev.Fee, ev.Tax = f.fee, f.tax
+	if leaves == 0 {
+		e.closedByFill(&o.Data)
+	}
+}
+
+// cancelMarketOrders cancels the market orders resting on the book (only an
+// auction rests them), bids then asks in priority order.
+func (e *Engine) cancelMarketOrders(s *symbolState) {
+	ids := e.scratch[:0]
+	for _, side := range [2]Side{Buy, Sell} {
+		s.book.Orders(side, func(o *restingOrder) bool {
+			if o.Data.typ == Market {
+				ids = append(ids, o.ID)
+			}
+			return true
+		})
+	}
+	for _, id := range ids {
+		o := s.book.Get(id)
+		side, price := o.Side, o.Price
+		e.cancelResting(s, o, o.Qty, CxlNoLiquidity)
+		e.level(s, side, price)
+	}
+	e.scratch = ids
+}

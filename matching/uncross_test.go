@@ -1,0 +1,123 @@
+package matching
+
+import (
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// TestEngineAuctionProperties drives the engine through random opening,
+// closing and VI auctions and checks the uncross against a brute force over
+// every valid price: the engine trades the maximum executable volume, every
+// trade prints at one price where that volume is executable, the book is left
+// uncrossed, no market order survives, and every order's fills add up.
+func TestEngineAuctionProperties(t *testing.T) {
+	rapid.Check(t, func(rt *rapid.T) {
+		e := newTestEngine(t)
+		sym := rapid.SampledFrom([]string{"005930", "001510", "069500"}).Draw(rt, "symbol")
+		phase := rapid.SampledFrom([]Phase{PhaseOpeningAuction, PhaseClosingAuction, PhaseVIAuction}).Draw(rt, "phase")
+		s := e.symbols[sym]
+		var seq uint64
+		apply := func(c Command) []Event {
+			seq++
+			c.Seq, c.TS = seq, int64(seq)
+			return e.Apply(&c)
+		}
+		apply(Command{Kind: CmdSetPhase, Symbol: sym, Phase: phase})
+		var placed []Command
+		n := rapid.IntRange(0, 60).Draw(rt, "orders")
+		for i := range n {
+			c := Command{Kind: CmdPlace, Account: rapid.SampledFrom([]string{"A", "B", "C"}).Draw(rt, "account"),
+				Symbol: sym, Side: rapid.SampledFrom([]Side{Buy, Sell}).Draw(rt, "side"), Type: Limit, TIF: Day,
+				Qty: Qty(rapid.IntRange(1, 300).Draw(rt, "qty"))}
+			if rapid.IntRange(0, 9).Draw(rt, "market") == 0 {
+				c.Type = Market
+			} else {
+				c.Price = s.inst.BasePrice
+				for k := rapid.IntRange(-8, 8).Draw(rt, "ticks"); k != 0; {
+					if k > 0 {
+						c.Price += s.inst.Tick.Tick(c.Price)
+						k--
+					} else {
+						c.Price -= s.inst.Tick.Tick(c.Price - 1)
+						k++
+					}
+				}
+			}
+			if evs := apply(c); evs[0].ExecType != ExecNew {
+				rt.Fatalf("order %d %+v refused: %s", i, c, formatEvent(&evs[0]))
+			}
+			placed = append(placed, c)
+		}
+		vmax, at := bruteAuction(s, placed)
+		evs := apply(Command{Kind: CmdSetPhase, Symbol: sym, Phase: PhaseContinuous})
+		var volume Qty
+		var price Price
+		fills := map[OrderID]Qty{}
+		for i := range evs {
+			ev := &evs[i]
+			switch {
+			case ev.Kind == EvTrade:
+				if price != 0 && ev.LastPx != price {
+					rt.Fatalf("trades at %d and %d", price, ev.LastPx)
+				}
+				price = ev.LastPx
+				volume += ev.LastQty
+			case ev.Kind == EvExec && ev.ExecType == ExecTrade:
+				fills[ev.OrderID] += ev.LastQty
+				if ev.CumQty+ev.LeavesQty != ev.Qty {
+					rt.Fatalf("report %s: cum + leaves != qty", formatEvent(ev))
+				}
+			}
+		}
+		if volume != vmax {
+			rt.Fatalf("uncross traded %d, the maximum executable volume is %d", volume, vmax)
+		}
+		if volume > 0 && at[price] != vmax {
+			rt.Fatalf("auction price %d executes %d, not the maximum %d", price, at[price], vmax)
+		}
+		bid, okb := s.book.Best(Buy)
+		ask, oka := s.book.Best(Sell)
+		if okb && oka && bid.Price >= ask.Price {
+			rt.Fatalf("book crossed after the uncross: bid %d ask %d", bid.Price, ask.Price)
+		}
+		for _, side := range []Side{Buy, Sell} {
+			s.book.Orders(side, func(o *restingOrder) bool {
+				if o.Data.typ == Market {
+					rt.Fatalf("market order #%d rests after the auction", o.ID)
+				}
+				if o.Data.cumQty != fills[o.ID] {
+					rt.Fatalf("order #%d cumQty %d, its fills %d", o.ID, o.Data.cumQty, fills[o.ID])
+				}
+				return true
+			})
+		}
+		if err := s.book.Check(); err != nil {
+			rt.Fatal(err)
+		}
+	})
+}
+
+// bruteAuction returns the maximum executable volume over every valid price
+// within the symbol's limits, and the volume at each price, computed
+// naively from the orders.
+func bruteAuction(s *symbolState, orders []Command) (vmax Qty, at map[Price]Qty) {
+	at = map[Price]Qty{}
+	for p := s.lower; p <= s.upper; p++ {
+		if !s.inst.Tick.OnTick(p) {
+			continue
+		}
+		var bids, asks Qty
+		for _, c := range orders {
+			switch {
+			case c.Side == Buy && (c.Type == Market || c.Price >= p):
+				bids += c.Qty
+			case c.Side == Sell && (c.Type == Market || c.Price <= p):
+				asks += c.Qty
+			}
+		}
+		at[p] = min(bids, asks)
+		vmax = max(vmax, at[p])
+	}
+	return vmax, at
+}
