@@ -2,7 +2,9 @@ package gateway
 
 import (
 	"bytes"
+	"errors"
 	"io"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,7 +68,17 @@ func (s *Server) newConn(ws *websocket.Conn, claims api.Claims) *conn {
 	if claims.Role == api.RoleTrader {
 		c.account = claims.Subject
 	}
+	c.q.slowAfter, c.q.onSlow, c.q.now = s.cfg.SlowConsumerAfter, c.cutOffSlow, s.cfg.Clock
 	return c
+}
+
+// cutOffSlow closes a client that stayed too slow. Its writer may be
+// blocked in a write to a socket the client does not read: an expired write
+// deadline ends that write within a second rather than after WriteTimeout
+// (and still lets the close frame out if the socket has room).
+func (c *conn) cutOffSlow() {
+	c.slowConsumer()
+	c.ws.NetConn().SetWriteDeadline(time.Now().Add(time.Second))
 }
 
 // run serves the connection until it ends: the caller's goroutine becomes
@@ -92,6 +104,7 @@ func (c *conn) readDeadline() time.Time {
 func (c *conn) readLoop() {
 	c.ws.SetReadDeadline(c.readDeadline())
 	c.ws.SetPongHandler(func(string) error { return c.ws.SetReadDeadline(c.readDeadline()) })
+	c.ws.SetPingHandler(c.pong)
 	for {
 		typ, r, err := c.ws.NextReader()
 		if err != nil {
@@ -111,6 +124,18 @@ func (c *conn) readLoop() {
 			return
 		}
 	}
+}
+
+// pong answers a client's ping as gorilla's default handler does, but
+// with WriteTimeout rather than one second: a shorter deadline would cut
+// short a batch the writer is flushing (see batchConn).
+func (c *conn) pong(data string) error {
+	err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(c.srv.cfg.WriteTimeout))
+	var ne net.Error
+	if err == websocket.ErrCloseSent || errors.As(err, &ne) && ne.Timeout() {
+		return nil
+	}
+	return err
 }
 
 // frame handles one whole frame. After a close was asked for, frames are
@@ -170,7 +195,11 @@ func (c *conn) writeBatch(batch [][]byte) error {
 	c.ws.SetWriteDeadline(deadline)
 	c.out.cork(deadline)
 	for _, b := range batch {
-		if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+		err := c.ws.WriteMessage(websocket.TextMessage, b)
+		if err == nil && c.out.buffered() >= maxBatchBytes {
+			err = c.out.spill()
+		}
+		if err != nil {
 			c.out.flush()
 			return err
 		}

@@ -37,6 +37,11 @@
 //	replies, execution reports   never dropped: if one does not fit, the connection is
 //	                             closed 4000 SLOW_CONSUMER
 //
+// A client that stays too slow — its market data refused for longer than
+// SlowConsumerAfter without the queue draining to 3/8 in between — is closed
+// 4000 SLOW_CONSUMER too, and its write deadline is cut to a second so a
+// writer blocked on a socket nobody reads lets go.
+//
 // Each market-data message is encoded to JSON once per gateway and the same
 // bytes are queued to every subscriber; the fan-out holds the feed's lock,
 // which is also what makes a joining or resyncing member's snapshot

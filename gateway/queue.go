@@ -1,6 +1,9 @@
 package gateway
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // sendQueue is one connection's bounded queue of encoded frames, filled by
 // any goroutine (the market-data fan-out, request goroutines, the
@@ -27,6 +30,17 @@ type sendQueue struct {
 	closing *closeFrame // set once: the writer sends it and ends
 	dead    bool        // the connection is gone: drop everything
 	wake    chan struct{}
+
+	// A client that stays too slow is cut off: when market data has been
+	// refused for longer than slowAfter without the queue draining to half
+	// its market-data limit in between, onSlow is called (once). Dropping
+	// and resyncing serves a client that falls behind for a moment; one
+	// that never catches up would only hold memory and a goroutine.
+	slowAfter time.Duration
+	onSlow    func()
+	now       func() time.Time
+	fullSince time.Time // first refusal since the queue last drained; zero when draining
+	cutOff    bool
 }
 
 // depthSlot is the latest depth message of one symbol not yet written.
@@ -77,11 +91,30 @@ func (q *sendQueue) pushUpTo(limit int, frames [][]byte) bool {
 	if ok && !gone {
 		q.items = append(q.items, frames...)
 	}
+	slow := !ok && q.stillFull()
 	q.mu.Unlock()
 	if ok {
 		q.signal()
 	}
+	if slow {
+		q.onSlow()
+	}
 	return ok
+}
+
+// stillFull records a refusal and reports whether the client has now been
+// too slow for too long (with q.mu held).
+func (q *sendQueue) stillFull() bool {
+	if q.onSlow == nil || q.cutOff {
+		return false
+	}
+	now := q.now()
+	if q.fullSince.IsZero() {
+		q.fullSince = now
+		return false
+	}
+	q.cutOff = now.Sub(q.fullSince) > q.slowAfter
+	return q.cutOff
 }
 
 // pushDepth replaces the symbol's pending depth frame, or adds one: depth
@@ -163,6 +196,9 @@ func (q *sendQueue) take(batch [][]byte) ([][]byte, *closeFrame, bool) {
 func (q *sendQueue) written() {
 	q.mu.Lock()
 	q.writing = 0
+	if q.pending() <= q.mdLimit/2 {
+		q.fullSince = time.Time{}
+	}
 	q.mu.Unlock()
 }
 

@@ -52,9 +52,15 @@ type nodeOptions struct {
 	Accounts []string // opened and funded at start (demo, --open-accounts)
 	Demo     bool
 
-	Pprof  bool // serve /debug/pprof/ (operators: profile a live process)
-	Logger *slog.Logger
-	Clock  func() int64
+	Pprof bool // serve /debug/pprof/ (operators: profile a live process)
+	// tuneGateway, if set, adjusts the gateway's configuration (tests: a
+	// small send queue, a short slow-consumer limit).
+	tuneGateway func(*gateway.Config)
+	// wrapListener, if set, wraps the HTTP listener (tests: small socket
+	// buffers, so that a client that stops reading fills them quickly).
+	wrapListener func(net.Listener) net.Listener
+	Logger       *slog.Logger
+	Clock        func() int64
 }
 
 // node is one running process of MTS: some of embedded NATS, engine,
@@ -220,7 +226,7 @@ func (n *node) startGateway() error {
 	for i, in := range n.opts.Instruments {
 		symbols[i] = in.Symbol
 	}
-	gw, err := gateway.New(gateway.Config{
+	cfg := gateway.Config{
 		Backend:     newBusBackend(bus.NewClient(n.gwNC, bus.ClientConfig{Partition: n.opts.Partition})),
 		MarketData:  n.feed,
 		Symbols:     symbols,
@@ -230,7 +236,11 @@ func (n *node) startGateway() error {
 		ConnRate:    n.opts.ConnRate, ConnBurst: int(2 * n.opts.ConnRate),
 		AccountRate: n.opts.AccountRate, AccountBurst: int(2 * n.opts.AccountRate),
 		Logger: n.log,
-	})
+	}
+	if n.opts.tuneGateway != nil {
+		n.opts.tuneGateway(&cfg)
+	}
+	gw, err := gateway.New(cfg)
 	if err != nil {
 		return err
 	}
@@ -263,6 +273,9 @@ func (n *node) startHTTP() error {
 	ln, err := net.Listen("tcp", n.opts.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("--listen %s: %w", n.opts.HTTPAddr, err)
+	}
+	if n.opts.wrapListener != nil {
+		ln = n.opts.wrapListener(ln)
 	}
 	n.ln = ln
 	n.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second,

@@ -1,0 +1,45 @@
+package gateway
+
+import (
+	"testing"
+	"time"
+)
+
+// A queue whose market data keeps overflowing for longer than slowAfter,
+// without draining in between, calls onSlow exactly once; one that drains
+// in between is only resynced, never cut off.
+func TestSendQueueCutsOffAClientThatStaysSlow(t *testing.T) {
+	now := time.Unix(0, 0)
+	q := newSendQueue(8)
+	cuts := 0
+	q.slowAfter, q.onSlow, q.now = 5*time.Second, func() { cuts++ }, func() time.Time { return now }
+	frame := []byte("x")
+	for q.pushMarket(frame) {
+	}
+	now = now.Add(4 * time.Second)
+	q.pushMarket(frame)
+	if cuts != 0 {
+		t.Fatal("cut off before slowAfter")
+	}
+	now = now.Add(2 * time.Second)
+	q.pushMarket(frame)
+	q.pushMarket(frame)
+	if cuts != 1 {
+		t.Fatalf("onSlow called %d times after staying full 6 s, want 1", cuts)
+	}
+
+	// A client that catches up in between starts its clock again.
+	q2 := newSendQueue(8)
+	q2.slowAfter, q2.onSlow, q2.now = 5*time.Second, func() { cuts++ }, func() time.Time { return now }
+	for range 10 {
+		for q2.pushMarket(frame) {
+		}
+		now = now.Add(3 * time.Second)
+		batch, _, _ := q2.take(nil)
+		_ = batch
+		q2.written()
+	}
+	if cuts != 1 {
+		t.Fatalf("a client that keeps draining was cut off (%d)", cuts)
+	}
+}
