@@ -60,6 +60,10 @@ type Config struct {
 	RequestTimeout time.Duration // per backend call (default 5s)
 	// BusyRetryAfter is the retryAfterMs of a BUSY reply (default 100ms).
 	BusyRetryAfter time.Duration
+	// SlowConsumerAfter is how long a connection's market data may keep
+	// overflowing its send queue, without the queue draining in between,
+	// before the connection is closed with SLOW_CONSUMER (default 5s).
+	SlowConsumerAfter time.Duration
 
 	// Registerer, if set and Metrics is nil, gets the gateway's Prometheus
 	// metrics (NewPrometheusMetrics).
@@ -71,20 +75,21 @@ type Config struct {
 
 // Defaults.
 const (
-	DefaultConnRate         = 50
-	DefaultConnBurst        = 100
-	DefaultAccountRate      = 100
-	DefaultAccountBurst     = 200
-	DefaultAccountIdle      = time.Minute
-	DefaultMaxConns         = 10_000
-	DefaultMaxInFlight      = 32
-	DefaultMaxSubscriptions = 50
-	DefaultSendQueue        = 512
-	DefaultReadLimit        = 16 << 10
-	DefaultPingInterval     = 30 * time.Second
-	DefaultWriteTimeout     = 10 * time.Second
-	DefaultRequestTimeout   = 5 * time.Second
-	DefaultBusyRetryAfter   = 100 * time.Millisecond
+	DefaultConnRate          = 50
+	DefaultConnBurst         = 100
+	DefaultAccountRate       = 100
+	DefaultAccountBurst      = 200
+	DefaultAccountIdle       = time.Minute
+	DefaultMaxConns          = 10_000
+	DefaultMaxInFlight       = 32
+	DefaultMaxSubscriptions  = 50
+	DefaultSendQueue         = 512
+	DefaultReadLimit         = 16 << 10
+	DefaultPingInterval      = 30 * time.Second
+	DefaultWriteTimeout      = 10 * time.Second
+	DefaultRequestTimeout    = 5 * time.Second
+	DefaultBusyRetryAfter    = 100 * time.Millisecond
+	DefaultSlowConsumerAfter = 5 * time.Second
 )
 
 // Errors of New.
@@ -113,6 +118,7 @@ func (c *Config) fill() error {
 	def(&c.WriteTimeout, DefaultWriteTimeout)
 	def(&c.RequestTimeout, DefaultRequestTimeout)
 	def(&c.BusyRetryAfter, DefaultBusyRetryAfter)
+	def(&c.SlowConsumerAfter, DefaultSlowConsumerAfter)
 	if c.Metrics == nil && c.Registerer != nil {
 		m, err := NewPrometheusMetrics(c.Registerer)
 		if err != nil {
