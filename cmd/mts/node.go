@@ -257,6 +257,9 @@ func (n *node) startHTTP() error {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(n.reg, promhttp.HandlerOpts{Registry: n.reg}))
 	if n.gw != nil {
 		mux.Handle("/ws", n.gw)
+		page := n.gw.PageHandler()
+		mux.Handle("GET /{$}", page)
+		mux.Handle("GET /v1/symbols", page)
 	}
 	if n.opts.Pprof {
 		mux.HandleFunc("/debug/pprof/", pprof.Index)
