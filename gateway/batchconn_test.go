@@ -30,7 +30,7 @@ func TestBatchConnOneWritePerBatch(t *testing.T) {
 	b.Write([]byte("a")) // not corked: straight through
 	deadline := time.Unix(100, 0)
 	b.cork(deadline)
-	b.SetWriteDeadline(time.Unix(1, 0)) // gorilla's, per frame: the batch's applies
+	b.SetWriteDeadline(deadline) // gorilla's, before each frame
 	for _, s := range []string{"b", "c", "d"} {
 		b.Write([]byte(s))
 	}
@@ -43,8 +43,8 @@ func TestBatchConnOneWritePerBatch(t *testing.T) {
 	if got, want := strings.Join(rec.writes, "|"), "a|bcd"; got != want {
 		t.Errorf("socket writes %q, want %q", got, want)
 	}
-	if len(rec.deadlines) != 1 || !rec.deadlines[0].Equal(deadline) {
-		t.Errorf("deadlines %v, want only the batch's %v", rec.deadlines, deadline)
+	if last := rec.deadlines[len(rec.deadlines)-1]; !last.Equal(deadline) {
+		t.Errorf("the batch was written with deadline %v, want %v", last, deadline)
 	}
 	b.Write([]byte("e"))
 	if last := rec.writes[len(rec.writes)-1]; last != "e" {
@@ -52,13 +52,17 @@ func TestBatchConnOneWritePerBatch(t *testing.T) {
 	}
 }
 
-func TestBatchConnLargeBatchWritesInPieces(t *testing.T) {
+func TestBatchConnSpillsALargeBatchInPieces(t *testing.T) {
 	rec := &recConn{}
 	b := &batchConn{Conn: rec}
 	b.cork(time.Unix(100, 0))
 	frame := make([]byte, 1000)
-	for range 3 * maxBatchBytes / len(frame) {
+	n := 3 * maxBatchBytes / len(frame)
+	for range n {
 		b.Write(frame)
+		if b.buffered() >= maxBatchBytes { // as the writer does
+			b.spill()
+		}
 	}
 	b.flush()
 	total := 0
@@ -68,7 +72,34 @@ func TestBatchConnLargeBatchWritesInPieces(t *testing.T) {
 		}
 		total += len(w)
 	}
-	if n := 3 * maxBatchBytes / len(frame) * len(frame); total != n || len(rec.writes) < 3 {
-		t.Errorf("%d writes of %d bytes in all, want %d bytes in at least 3", len(rec.writes), total, n)
+	if total != n*len(frame) || len(rec.writes) < 3 {
+		t.Errorf("%d writes of %d bytes in all, want %d bytes in at least 3", len(rec.writes), total, n*len(frame))
+	}
+}
+
+// An earlier deadline cuts an open batch short at once; a later one waits
+// for the next write after the batch.
+func TestBatchConnDeadlines(t *testing.T) {
+	rec := &recConn{}
+	b := &batchConn{Conn: rec}
+	batch, cut, later := time.Unix(100, 0), time.Unix(50, 0), time.Unix(200, 0)
+	b.cork(batch)
+	b.SetWriteDeadline(later)
+	if len(rec.deadlines) != 0 {
+		t.Fatalf("a later deadline reached the socket during the batch: %v", rec.deadlines)
+	}
+	b.SetWriteDeadline(cut)
+	if len(rec.deadlines) != 1 || !rec.deadlines[0].Equal(cut) {
+		t.Fatalf("socket deadlines %v after a cut, want [%v]", rec.deadlines, cut)
+	}
+	b.Write([]byte("a"))
+	b.flush()
+	if last := rec.deadlines[len(rec.deadlines)-1]; !last.Equal(cut) {
+		t.Errorf("the batch was written with deadline %v, want the cut %v", last, cut)
+	}
+	b.SetWriteDeadline(later)
+	b.Write([]byte("b"))
+	if last := rec.deadlines[len(rec.deadlines)-1]; !last.Equal(later) {
+		t.Errorf("a write after the batch had deadline %v, want %v", last, later)
 	}
 }
