@@ -21,10 +21,18 @@ const maxNumberLen = 40
 // returned Request keeps whatever id it could read even on error, so the
 // caller can still echo it.
 func DecodeRequest(data []byte) (api.Request, error) {
-	var req api.Request
-	if err := api.DecodeStrict(data, &req); err != nil {
-		return req, err
+	req, ok := fastRequest(bytes.TrimSpace(data))
+	if !ok {
+		req = api.Request{}
+		if err := api.DecodeStrict(data, &req); err != nil {
+			return req, err
+		}
 	}
+	return checkRequest(req)
+}
+
+// checkRequest checks what DecodeStrict does not: the id and the method.
+func checkRequest(req api.Request) (api.Request, error) {
 	if err := checkID(req.ID); err != nil {
 		req.ID = nil
 		return req, err
@@ -85,8 +93,10 @@ func DecodeCommand(method string, params []byte, account string, ts int64) (matc
 
 func decodePlace(params []byte, cmd *matching.Command) *api.Error {
 	var p api.PlaceParams
-	if err := api.DecodeStrict(params, &p); err != nil {
-		return err.(*api.Error)
+	if !fastPlace(params, &p) {
+		if err := api.DecodeStrict(params, &p); err != nil {
+			return err.(*api.Error)
+		}
 	}
 	cmd.Kind = matching.CmdPlace
 	cmd.Symbol, cmd.ClientOrderID, cmd.Confirm = p.Symbol, p.ClientOrderID, p.Confirm
@@ -149,8 +159,10 @@ func decodeAmend(params []byte, cmd *matching.Command) *api.Error {
 
 func decodeCancel(params []byte, cmd *matching.Command) *api.Error {
 	var p api.CancelParams
-	if err := api.DecodeStrict(params, &p); err != nil {
-		return err.(*api.Error)
+	if !fastCancel(params, &p) {
+		if err := api.DecodeStrict(params, &p); err != nil {
+			return err.(*api.Error)
+		}
 	}
 	cmd.Kind = matching.CmdCancel
 	if err := target(cmd, p.Symbol, p.OrderID, p.OrigClientOrderID); err != nil {
@@ -257,6 +269,9 @@ func optionalPrice(field string, s api.Decimal, code api.Code) (matching.Price, 
 func parsePositive(field string, s api.Decimal, nonPositive api.Code) (int64, *api.Error) {
 	if s == "" {
 		return 0, nil
+	}
+	if v, ok := smallPositive(string(s)); ok {
+		return v, nil
 	}
 	if len(s) > maxNumberLen || !isDecimal(string(s)) {
 		return 0, api.Errorf(api.InvalidNumber, "%s: %q is not a decimal number such as \"71000\"", field, truncate(string(s)))
