@@ -97,8 +97,7 @@ func (c *conn) handle(data []byte) {
 func (c *conn) serve(req api.Request, m *method, start, now time.Time) {
 	defer c.reqs.Done()
 	defer c.inflight.Add(-1)
-	ctx, cancel := context.WithTimeout(c.srv.ctx, c.srv.cfg.RequestTimeout)
-	defer cancel()
+	ctx := c.srv.deadlines.ctx(start)
 	c.finish(req.ID, m.name, start, m.fn(c, &call{ctx, now, m.name, req.Params}))
 }
 

@@ -27,8 +27,9 @@ type Server struct {
 
 	// ctx is the parent of every request's context; Shutdown cancels it
 	// when its own context runs out.
-	ctx    context.Context
-	cancel context.CancelFunc
+	ctx       context.Context
+	cancel    context.CancelFunc
+	deadlines *deadlines // request contexts, children of ctx
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
@@ -64,6 +65,7 @@ func New(cfg Config) (*Server, error) {
 		conns:    make(map[*conn]struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.deadlines = newDeadlines(s.ctx, cfg.RequestTimeout)
 	s.up = websocket.Upgrader{
 		ReadBufferSize: readBufferSize, WriteBufferSize: writeBufferSize,
 		WriteBufferPool: &sync.Pool{},
