@@ -239,6 +239,9 @@ func decodeStream(typ string, data []byte) (any, string) {
 	case TypeCandle:
 		m, err := decodeAs[Candle](data)
 		return orNil(m, err), "candles." + m.Interval + "." + m.Symbol
+	case TypeMarketStatus:
+		m, err := decodeAs[MarketStatus](data)
+		return orNil(m, err), "status." + m.Symbol
 	case TypeExecution:
 		m, err := decodeAs[ExecutionReport](data)
 		return orNil(m, err), "executions"

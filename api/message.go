@@ -46,6 +46,7 @@ const (
 	TypeTicker       = "ticker"
 	TypeCandle       = "candle"
 	TypeOpenOrders   = "openOrders"
+	TypeMarketStatus = "marketStatus"
 	TypeResync       = "resync"
 )
 

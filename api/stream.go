@@ -29,6 +29,8 @@ type OpenOrdersParams struct {
 //	trades.<symbol>            marketTrade messages
 //	ticker.<symbol>            ticker messages (the latest at once, if any)
 //	candles.<interval>.<symbol> candle messages; interval 1m, 5m, 1h or 1d
+//	status.<symbol>            marketStatus messages: the trading phase, and in
+//	                           auctions the indicative price and volume (the latest at once)
 //	executions                 the account's own: an openOrders snapshot, then execution reports
 type SubscribeParams struct {
 	Streams []string `json:"streams"`
@@ -202,6 +204,24 @@ type Candle struct {
 	Volume   Decimal `json:"volume"`
 	Value    Decimal `json:"value"`
 	Closed   bool    `json:"closed"`
+}
+
+// MarketStatus (type marketStatus) is a symbol's trading phase:
+// "opening_auction", "continuous", "closing_auction", "vi_auction",
+// "halted" or "closed". During an auction no trades print and
+// IndicativePrice and IndicativeQty say what would trade if it ended now
+// (omitted when nothing would). When a phase change ended an auction,
+// AuctionPrice is the price it uncrossed at (its trades follow on the
+// trades stream). A volatility interruption (phase vi_auction) gives its
+// scheduled end in Until and what triggered it ("static" or "dynamic").
+type MarketStatus struct {
+	MarketHeader
+	Phase           string  `json:"phase"`
+	IndicativePrice Decimal `json:"indicativePrice,omitempty"`
+	IndicativeQty   Decimal `json:"indicativeQty,omitempty"`
+	AuctionPrice    Decimal `json:"auctionPrice,omitempty"`
+	Until           string  `json:"until,omitempty"`
+	Trigger         string  `json:"trigger,omitempty"`
 }
 
 // OpenOrders (type openOrders) is the first message of the executions

@@ -51,14 +51,15 @@ func (f *feed) depth(d *marketdata.Depth) {
 	}
 }
 
-// ticker keeps the latest ticker for joining members and fans it out.
-func (f *feed) ticker(tk *marketdata.Ticker) {
+// latest keeps the latest message of a stream whose every message is a
+// whole state (ticker, status) for joining members, and fans it out.
+func (f *feed) latest(symbol, prefix string, frame []byte) {
 	t := f.topics[0]
 	if t == nil {
-		t = &topic{name: "ticker." + tk.Symbol, symbol: tk.Symbol}
+		t = &topic{name: prefix + symbol, symbol: symbol}
 		f.topics[0] = t
 	}
-	t.last = encodeTicker(tk)
+	t.last = frame
 	f.fanout(t, t.last)
 }
 

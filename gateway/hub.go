@@ -100,8 +100,8 @@ func (h *hub) attach(ref streamRef, q *sendQueue) error {
 		if t.last != nil {
 			q.pushDepth(t.symbol, t.last)
 		}
-	case marketdata.StreamTicker:
-		if t.last != nil {
+	case marketdata.StreamTicker, marketdata.StreamStatus:
+		if t.last != nil { // a whole state: the latest at once
 			q.pushMarket(t.last)
 		}
 	}
@@ -205,7 +205,9 @@ func (f *feed) deliver(m marketdata.Message) {
 			f.fanout(t, encodeTrade(m))
 		}
 	case *marketdata.Ticker:
-		f.ticker(m)
+		f.latest(m.Symbol, "ticker.", encodeTicker(m))
+	case *marketdata.Status:
+		f.latest(m.Symbol, "status.", encodeStatus(m))
 	case *marketdata.Candle:
 		if t := f.topics[m.Interval%5]; m.Interval.Valid() && t.watched() {
 			f.fanout(t, encodeCandle(m))

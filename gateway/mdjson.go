@@ -68,6 +68,23 @@ func encodeCandle(c *marketdata.Candle) []byte {
 	})
 }
 
+func encodeStatus(s *marketdata.Status) []byte {
+	return mustJSON(api.MarketStatus{
+		MarketHeader:    header(api.TypeMarketStatus, s.Header),
+		Phase:           s.Phase.String(),
+		IndicativePrice: optional(int64(s.IndicativePrice)), IndicativeQty: optional(int64(s.IndicativeQty)),
+		AuctionPrice: optional(int64(s.AuctionPrice)), Until: optionalTS(s.Until), Trigger: s.Trigger,
+	})
+}
+
+// optionalTS formats a Unix-ns time, or "" for 0.
+func optionalTS(ns int64) string {
+	if ns == 0 {
+		return ""
+	}
+	return FormatTS(ns)
+}
+
 func encodeResync(stream, reason string) []byte {
 	return mustJSON(api.Resync{Type: api.TypeResync, Stream: stream, Reason: reason})
 }

@@ -27,6 +27,7 @@ var streamPrefixes = map[string]marketdata.Stream{
 	"trades":  marketdata.StreamTrade,
 	"ticker":  marketdata.StreamTicker,
 	"candles": marketdata.StreamCandle,
+	"status":  marketdata.StreamStatus,
 }
 
 var intervalByName = map[string]marketdata.Interval{
@@ -58,5 +59,5 @@ func unknownStream(name string) *api.Error {
 	if len(name) > 64 {
 		name = name[:64] + "..."
 	}
-	return api.Errorf(api.UnknownStream, "stream %q: expected executions, book.<symbol>, depth.<symbol>, trades.<symbol>, ticker.<symbol> or candles.<1m|5m|1h|1d>.<symbol> with a known symbol", name)
+	return api.Errorf(api.UnknownStream, "stream %q: expected executions, book.<symbol>, depth.<symbol>, trades.<symbol>, ticker.<symbol>, status.<symbol> or candles.<1m|5m|1h|1d>.<symbol> with a known symbol", name)
 }

@@ -272,3 +272,24 @@ func TestShutdownClosesWithGoingAway(t *testing.T) {
 	}
 	e.refused(e.url(), nil, 503, api.Unavailable)
 }
+
+func TestMarketStatusStream(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.dial(nil)
+	a.subscribe("status.005930")
+	e.waitMembers("status.005930", 1)
+	e.md.publish(marketdata.StreamStatus, &marketdata.Status{Header: hdr(1), Phase: matching.PhaseOpeningAuction, IndicativePrice: 71100, IndicativeQty: 500})
+	st := decode[api.MarketStatus](t, a.next().raw)
+	if st.Type != api.TypeMarketStatus || st.Phase != "opening_auction" || st.IndicativePrice != "71100" || st.IndicativeQty != "500" || st.AuctionPrice != "" {
+		t.Errorf("status %+v", st)
+	}
+	e.md.publish(marketdata.StreamStatus, &marketdata.Status{Header: hdr(2), Phase: matching.PhaseVIAuction, Until: 1_772_409_720_000_000_000, Trigger: "dynamic"})
+	if st := decode[api.MarketStatus](t, a.next().raw); st.Phase != "vi_auction" || st.Until == "" || st.Trigger != "dynamic" {
+		t.Errorf("VI status %+v", st)
+	}
+	b := e.dial(nil)
+	b.subscribe("status.005930")
+	if st := decode[api.MarketStatus](t, b.next().raw); st.Seq != 2 {
+		t.Errorf("a joining status subscriber got %+v, want the latest at once", st)
+	}
+}

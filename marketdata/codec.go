@@ -138,6 +138,8 @@ func DecodeMessage(src []byte) (Message, error) {
 		m = &Ticker{}
 	case StreamCandle:
 		m = &Candle{}
+	case StreamStatus:
+		m = &Status{}
 	default:
 		return nil, fmt.Errorf("%w: unknown stream %d", ErrCodec, s)
 	}

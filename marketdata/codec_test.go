@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strconv"
 	"testing"
+
+	"github.com/mts-krx/mts/matching"
 )
 
 var rewrite = flag.Bool("rewrite", false, "rewrite the seed corpus in testdata/fuzz from the samples")
@@ -49,6 +51,9 @@ func samples() []sample {
 			Open: 71_000, High: 71_200, Low: 70_900, Close: 71_100, Volume: 500, Value: 35_550_000}},
 		{"candle_closed_day", &Candle{Header: h(9), Interval: Day1, Start: 1_772_377_200_000_000_000,
 			Open: 71_000, High: 71_200, Low: 70_900, Close: 71_100, Volume: 500, Value: 35_550_000, Closed: true}},
+		{"status_auction", &Status{Header: h(10), Phase: matching.PhaseOpeningAuction, IndicativePrice: 71_100, IndicativeQty: 1_500}},
+		{"status_vi", &Status{Header: h(11), Phase: matching.PhaseVIAuction, Until: 1_772_409_720_000_000_000, Trigger: "dynamic"}},
+		{"status_uncrossed", &Status{Header: h(12), Phase: matching.PhaseContinuous, AuctionPrice: 71_200}},
 		{"extremes", &Trade{Header: Header{Symbol: "ABCDEFGHIJKL", Seq: math.MaxUint64, SrcSeq: math.MaxUint64, TS: math.MinInt64},
 			TradeID: math.MaxUint64, Price: math.MaxInt64, Qty: math.MinInt64, Side: buy}},
 	}
@@ -57,7 +62,8 @@ func samples() []sample {
 // fuzzTargets maps each fuzz function to the streams whose samples seed it.
 var fuzzTargets = map[string]Stream{
 	"FuzzDecodeBook": StreamBook, "FuzzDecodeDepth": StreamDepth, "FuzzDecodeTrade": StreamTrade,
-	"FuzzDecodeTicker": StreamTicker, "FuzzDecodeCandle": StreamCandle, "FuzzDecodeMessage": 0,
+	"FuzzDecodeTicker": StreamTicker, "FuzzDecodeCandle": StreamCandle, "FuzzDecodeStatus": StreamStatus,
+	"FuzzDecodeMessage": 0,
 }
 
 // TestSeedCorpus checks that testdata/fuzz holds the samples' encodings,
@@ -200,6 +206,7 @@ func FuzzDecodeDepth(f *testing.F)  { fuzzDecode(f, func() Message { return &Dep
 func FuzzDecodeTrade(f *testing.F)  { fuzzDecode(f, func() Message { return &Trade{} }) }
 func FuzzDecodeTicker(f *testing.F) { fuzzDecode(f, func() Message { return &Ticker{} }) }
 func FuzzDecodeCandle(f *testing.F) { fuzzDecode(f, func() Message { return &Candle{} }) }
+func FuzzDecodeStatus(f *testing.F) { fuzzDecode(f, func() Message { return &Status{} }) }
 
 func FuzzDecodeMessage(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {

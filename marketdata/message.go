@@ -36,7 +36,7 @@ const (
 
 var streamNames = [...]string{
 	StreamBook: "book", StreamDepth: "depth", StreamTrade: "trade",
-	StreamTicker: "ticker", StreamCandle: "candle",
+	StreamTicker: "ticker", StreamCandle: "candle", StreamStatus: "status",
 }
 
 // String returns the stream's name, the last token of its NATS subject
@@ -254,6 +254,9 @@ func Clone(m Message) Message {
 		c := *m
 		return &c
 	case *Candle:
+		c := *m
+		return &c
+	case *Status:
 		c := *m
 		return &c
 	}

@@ -130,7 +130,8 @@ func orDefault(d, def time.Duration) time.Duration {
 // StreamBook: the first message is a *marketdata.Depth (the book now), then
 // *marketdata.BookDelta with contiguous Seq; after a gap, a new *Depth
 // replaces the book. Nothing comes until the feed has a snapshot.
-// StreamTicker: the latest ticker first, at once, if the feed has one.
+// StreamTicker and StreamStatus: the latest message first, at once, if the
+// feed has one.
 // The others: each message as it comes. After unsubscribe returns, fn is
 // not called again, except for a call already under way on the topic's
 // goroutine (unsubscribe may be called from inside fn). The symbol must be
@@ -140,7 +141,7 @@ func (f *Feed) Subscribe(symbol string, stream marketdata.Stream, fn func(m mark
 	switch {
 	case !ValidSymbol(symbol):
 		return nil, fmt.Errorf("%w: %q", ErrBadSymbol, symbol)
-	case stream < marketdata.StreamBook || stream > marketdata.StreamCandle:
+	case stream < marketdata.StreamBook || stream > marketdata.StreamStatus:
 		return nil, fmt.Errorf("%w: %v", ErrBadStream, stream)
 	case fn == nil:
 		return nil, ErrNoFunc

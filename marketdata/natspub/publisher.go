@@ -153,7 +153,7 @@ func NewPublisher(nc *nats.Conn, instruments []matching.Instrument, cfg Publishe
 	}
 	for _, in := range instruments {
 		var s subjectRow
-		for st := marketdata.StreamBook; st <= marketdata.StreamCandle; st++ {
+		for st := marketdata.StreamBook; st <= marketdata.StreamStatus; st++ {
 			s[st] = Subject(in.Symbol, st)
 		}
 		p.subjects[in.Symbol] = &s
@@ -331,7 +331,7 @@ func (e *emitter) Publish(m marketdata.Message) {
 }
 
 // subjectRow holds one symbol's subjects, indexed by stream.
-type subjectRow [marketdata.StreamCandle + 1]string
+type subjectRow [marketdata.StreamStatus + 1]string
 
 // subject returns md.<sym>.<stream> from the table built in NewPublisher,
 // so that publishing builds no strings. The messages of one command and

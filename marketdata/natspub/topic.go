@@ -30,6 +30,8 @@ type topic struct {
 	msg       marketdata.Message // decode target of a plain stream
 	ticker    marketdata.Ticker  // the latest, for new subscribers
 	hasTicker bool
+	status    marketdata.Status // the latest, for new subscribers
+	hasStatus bool
 	book      *bookSync // StreamBook only
 }
 
@@ -49,6 +51,8 @@ func newTopic(f *Feed, k topicKey) *topic {
 		t.msg = &marketdata.Ticker{}
 	case marketdata.StreamCandle:
 		t.msg = &marketdata.Candle{}
+	case marketdata.StreamStatus:
+		t.msg = &marketdata.Status{}
 	}
 	return t
 }
@@ -119,6 +123,9 @@ func (t *topic) greet() {
 	case t.hasTicker:
 		c := t.ticker // a copy: what fn gets is not the cache
 		first = &c
+	case t.hasStatus:
+		c := t.status
+		first = &c
 	}
 	for _, s := range t.list() {
 		if s.fresh && !s.gone.Load() {
@@ -140,8 +147,11 @@ func (t *topic) handle(m *nats.Msg) {
 		t.f.report(t.key.symbol, err)
 		return
 	}
-	if tk, ok := t.msg.(*marketdata.Ticker); ok {
-		t.ticker, t.hasTicker = *tk, true
+	switch m := t.msg.(type) {
+	case *marketdata.Ticker:
+		t.ticker, t.hasTicker = *m, true
+	case *marketdata.Status:
+		t.status, t.hasStatus = *m, true
 	}
 	t.deliver(t.msg)
 }
