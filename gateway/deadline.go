@@ -10,11 +10,13 @@ import (
 // deadlines hands out the contexts that bound backend calls. A context of
 // its own per request (context.WithTimeout) cost a timer and a few
 // allocations per order; instead, every request that starts within one
-// slot shares a context whose deadline is the slot's end plus
-// RequestTimeout. A request so gets at least RequestTimeout and about one
-// slot more at most (a slot is 10 ms, or a 64th of a shorter timeout),
-// and the gateway makes a hundred contexts a second rather than one per
-// request. Each cancels itself when its deadline passes, which frees it;
+// slot shares a context whose deadline is the slot's start plus
+// RequestTimeout. A request so gets at most RequestTimeout and at least
+// one slot less (a slot is 10 ms, or a 64th of a shorter timeout), and
+// the gateway makes a hundred contexts a second rather than one per
+// request. Never more than RequestTimeout also lets a backend with a
+// timeout of its own, no shorter, skip making a context of its own. Each
+// context cancels itself when its deadline passes, which frees it;
 // Shutdown cancels all of them through the parent.
 //
 // The current slot is read with one atomic load; mu only serializes
@@ -48,8 +50,7 @@ func (d *deadlines) ctx(now time.Time) context.Context {
 	if s := d.cur.Load(); s != nil && now.Before(s.end) {
 		return s.ctx
 	}
-	end := now.Add(d.slot)
-	ctx, cancel := context.WithDeadline(d.parent, end.Add(d.timeout))
-	d.cur.Store(&deadlineSlot{ctx: ctx, cancel: cancel, end: end})
+	ctx, cancel := context.WithDeadline(d.parent, now.Add(d.timeout))
+	d.cur.Store(&deadlineSlot{ctx: ctx, cancel: cancel, end: now.Add(d.slot)})
 	return ctx
 }
