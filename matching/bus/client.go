@@ -120,8 +120,14 @@ func (c *Client) request(ctx context.Context, data []byte) ([]byte, error) {
 		// send it later; refusing now keeps "not applied" certain.
 		return nil, fmt.Errorf("%w: NATS %s", ErrUnavailable, c.nc.Status())
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
+	// A caller's deadline within the timeout already bounds the request
+	// (the gateway shares one among many requests): a context per request
+	// would only cost a timer.
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > c.timeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	m, err := c.nc.RequestWithContext(ctx, c.subject, data)
 	if err != nil {
 		return nil, transportError(err)
@@ -149,7 +155,7 @@ func replyPayload(data []byte) ([]byte, error) {
 	if len(data) == 0 {
 		return nil, fmt.Errorf("%w: empty answer", ErrOutcomeUnknown)
 	}
-	reason := string(data[1:])
+	reason := data[1:] // formatted only on errors: an ok payload is not copied
 	switch status(data[0]) {
 	case statusOK:
 		return data[1:], nil
