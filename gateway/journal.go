@@ -163,6 +163,8 @@ func JournalCommand(c *matching.Command) api.JournalCommand {
 		jc.Params = api.KillSwitchParams{Scope: enum(c.Scope.String(), uint8(c.Scope)), Symbol: c.Symbol, Active: c.Active, Text: c.Text}
 	case matching.CmdSetPhase:
 		jc.Params = SetPhaseParams{Symbol: c.Symbol, Phase: enum(c.Phase.String(), uint8(c.Phase)), Text: c.Text}
+	case matching.CmdNewDay:
+		jc.Params = NewDayParams{Phase: enum(c.Phase.String(), uint8(c.Phase)), Seed: number(c.Amount), Text: c.Text}
 	default:
 		jc.Method = enum("unknown", uint8(c.Kind))
 		jc.Params = struct{}{}
@@ -176,6 +178,15 @@ type SetPhaseParams struct {
 	Symbol string `json:"symbol,omitempty"` // absent: every symbol
 	Phase  string `json:"phase"`
 	Text   string `json:"text,omitempty"`
+}
+
+// NewDayParams are the params of admin.newDay (the day rollover) as the
+// journal shows them. Phase is the phase the day starts in ("unknown(0)":
+// closed).
+type NewDayParams struct {
+	Phase string      `json:"phase"`
+	Seed  api.Decimal `json:"seed"` // the day's VI seed
+	Text  string      `json:"text,omitempty"`
 }
 
 func placeParams(c *matching.Command) api.PlaceParams {

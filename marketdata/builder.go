@@ -157,6 +157,10 @@ func (b *Builder) ApplyCommand(cmd *matching.Command, events []matching.Event, s
 			b.bookEvent(ev)
 		case matching.EvTrade:
 			b.tradeEvent(ev, head, sink)
+		case matching.EvMarketStatus:
+			if ev.Cmd == matching.CmdNewDay && ev.Reason == matching.ReasonNone {
+				b.newDay(ev)
+			}
 		}
 	}
 	for _, s := range b.touched {
@@ -168,19 +172,39 @@ func (b *Builder) ApplyCommand(cmd *matching.Command, events []matching.Event, s
 }
 
 // BuilderEvent returns the part of ev that ApplyCommand reads, and whether
-// it reads ev at all (only EvBook and EvTrade). A caller that hands events
+// it reads ev at all (only EvBook, EvTrade and EvMarketStatus). A caller that hands events
 // to a builder on another goroutine copies these instead of whole events:
 // a fraction of the size, and no accounts, order ids or other private data
 // held past the call. ApplyCommand on the stripped events publishes the
 // same bytes as on the originals (tested).
 func BuilderEvent(ev *matching.Event) (matching.Event, bool) {
-	if ev.Kind != matching.EvBook && ev.Kind != matching.EvTrade {
+	if ev.Kind != matching.EvBook && ev.Kind != matching.EvTrade && ev.Kind != matching.EvMarketStatus {
 		return matching.Event{}, false
 	}
 	return matching.Event{
 		Kind: ev.Kind, Seq: ev.Seq, Symbol: ev.Symbol, Side: ev.Side, Price: ev.Price, Qty: ev.Qty, Count: ev.Count,
-		LastPx: ev.LastPx, LastQty: ev.LastQty, TradeID: ev.TradeID,
+		LastPx: ev.LastPx, LastQty: ev.LastQty, TradeID: ev.TradeID, Cmd: ev.Cmd, Reason: ev.Reason, Phase: ev.Phase,
 	}, true
+}
+
+// newDay starts a symbol's next trading day (the engine's CmdNewDay): the
+// base price is the event's Price and the daily limits follow from it by
+// KRX's formula, as the engine computes them; the price grid, ticker and
+// candles start afresh. The book is empty by then (the close expired every
+// order), but the window last published and the stream sequence numbers
+// carry over, so that a delta this command still owes is published and no
+// subscriber sees a sequence restart.
+func (b *Builder) newDay(ev *matching.Event) {
+	s := b.lookup(ev.Symbol)
+	in := s.inst
+	in.BasePrice, in.LowerLimit, in.UpperLimit = ev.Price, 0, 0
+	if err := in.Validate(); err != nil {
+		panic(fmt.Sprintf("marketdata: new day for %s at base %d: %v (seq %d)", ev.Symbol, ev.Price, err, ev.Seq))
+	}
+	ns := newSymbol(in, b.depth)
+	ns.window, ns.bookHead, ns.seq = s.window, s.bookHead, s.seq
+	ns.listed, ns.dirty, ns.traded = s.listed, s.dirty, s.traded
+	*s = *ns
 }
 
 // HasSymbol reports whether the builder was built with the symbol.

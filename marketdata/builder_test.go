@@ -387,3 +387,31 @@ func TestBuilderEventKeepsOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestBuilderNewDay: the engine's day rollover (an EvMarketStatus of
+// CmdNewDay) moves a symbol's base price and limits, so prices beyond the
+// first day's upper limit become valid levels; the streams' sequence numbers
+// carry on and the ticker restarts from the new base. Other phase events
+// publish nothing.
+func TestBuilderNewDay(t *testing.T) {
+	f := newFixture(t, 5)
+	f.cmd(lvl("AAA", sell, 13_000, 5, 1))
+	f.cmd(trd("AAA", 1, 13_000, 5, buy), lvl("AAA", sell, 13_000, 0, 0))
+	if msgs := f.cmd(matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdSetPhase, Symbol: "AAA", Phase: matching.PhaseClosed, Price: 13_000}); len(msgs) != 0 {
+		t.Fatalf("a phase change published %s", streams(msgs))
+	}
+	before, _ := f.b.Snapshot("AAA")
+	f.cmd(matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdNewDay, Symbol: "AAA", Phase: matching.PhaseOpeningAuction, Price: 13_000})
+	if tk, _ := f.b.Ticker("AAA"); tk.BasePrice != 13_000 || tk.Last != 0 {
+		t.Errorf("ticker after the new day: base %d last %d, want base 13000 and no last", tk.BasePrice, tk.Last)
+	}
+	// 16,900 = 13,000 + 3,900 is the new upper limit, off the old grid.
+	msgs := f.cmd(lvl("AAA", sell, 16_900, 3, 1))
+	d := deltaOf(t, msgs)
+	if len(d) != 1 || d[0].Price != 16_900 || d[0].Qty != 3 {
+		t.Fatalf("delta %+v, want the 16900 level", d)
+	}
+	if after, _ := f.b.Snapshot("AAA"); after.Seq != before.Seq+1 {
+		t.Errorf("book seq %d after the new day, want %d", after.Seq, before.Seq+1)
+	}
+}

@@ -114,6 +114,8 @@ var commandSamples = []struct {
 	{"set_phase_all", Command{Kind: CmdSetPhase, Seq: 22, TS: 1_718_070_000_000_000_015, Phase: PhaseOpeningAuction}},
 	{"set_phase_symbol", Command{Kind: CmdSetPhase, Seq: 23, TS: 1_718_070_000_000_000_016, Symbol: "005930",
 		Phase: PhaseVIAuction, Text: "operator"}},
+	{"new_day", Command{Kind: CmdNewDay, Seq: 24, TS: 1_718_150_400_000_000_000, Phase: PhaseOpeningAuction,
+		Amount: 7_340_045, Text: "2024-06-12"}},
 }
 
 var eventSamples = []struct {

@@ -17,6 +17,7 @@ const (
 	CmdKillSwitch   CommandKind = 9  // operator: switch a kill switch on or off
 	CmdCancelAll    CommandKind = 10 // cancel every open order of an account (in one symbol, or all)
 	CmdSetPhase     CommandKind = 11 // scheduler / operator: set the trading phase of a symbol, or of all
+	CmdNewDay       CommandKind = 12 // scheduler / operator: roll every symbol over to the next trading day
 )
 
 var commandKindNames = [...]string{
@@ -24,7 +25,7 @@ var commandKindNames = [...]string{
 	CmdOpenAccount: "account.open", CmdDeposit: "account.deposit", CmdWithdraw: "account.withdraw",
 	CmdCreditShares: "account.creditShares", CmdDebitShares: "account.debitShares",
 	CmdKillSwitch: "admin.killSwitch", CmdCancelAll: "order.cancelAll",
-	CmdSetPhase: "admin.setPhase",
+	CmdSetPhase: "admin.setPhase", CmdNewDay: "admin.newDay",
 }
 
 // ParseCommandKind parses a wire method name such as "order.place".
@@ -72,6 +73,8 @@ func (k CommandKind) String() string { return name(commandKindNames[:], int(k)) 
 //	CmdKillSwitch:   Scope, Account (account scope) or Symbol (symbol
 //	                 scope), Active (on or off), Text
 //	CmdSetPhase:     Symbol ("" = every symbol), Phase, Text
+//	CmdNewDay:       Phase (the phase the day starts in; 0 = closed),
+//	                 Amount (the day's VI seed), Text
 //
 // Back-office commands are idempotent by RequestID per account.
 // When both OrderID and OrigClientOrderID are set, OrderID wins.

@@ -195,7 +195,7 @@ func formatCommand(c *Command) string {
 	verbs := map[CommandKind]string{
 		CmdPlace: "place", CmdAmend: "amend", CmdCancel: "cancel", CmdOpenAccount: "open", CmdDeposit: "deposit",
 		CmdWithdraw: "withdraw", CmdCreditShares: "credit", CmdDebitShares: "debit", CmdKillSwitch: "kill",
-		CmdCancelAll: "cancelall", CmdSetPhase: "phase",
+		CmdCancelAll: "cancelall", CmdSetPhase: "phase", CmdNewDay: "newday",
 	}
 	if v, ok := verbs[c.Kind]; ok {
 		b.WriteString(v)
@@ -293,6 +293,10 @@ type cmdGen struct {
 	pending []Command // setup commands still to emit
 	lifts   []genLift // kill switches to switch off again
 	tsStep  int64     // nanoseconds between commands
+
+	// script holds commands to emit at given seqs instead of drawing one
+	// (the trading day's phase changes, see newDayGen).
+	script map[uint64]Command
 }
 
 // genLift is a kill switch the generator will switch off at a later seq.
@@ -357,7 +361,10 @@ func (g *cmdGen) pct(p int) bool { return g.rng.IntN(100) < p }
 // next returns the next command, stamped with a dense Seq and a TS.
 func (g *cmdGen) next() Command {
 	g.seq++
-	c := g.draw()
+	c, scripted := g.script[g.seq]
+	if !scripted {
+		c = g.draw()
+	}
 	c.Seq, c.TS = g.seq, int64(g.seq)*g.tsStep
 	return c
 }

@@ -144,6 +144,23 @@
 // status event carries the auction price, and the auction price becomes the
 // static VI reference. Stops trigger only in continuous trading.
 //
+// # End of day (eod.go)
+//
+// Entering the close (after the closing auction's uncross) fixes the
+// closing price and expires every open order: resting day orders, then
+// untriggered stops, each ExecExpired with END_OF_DAY. The closing price is
+// the day's last trade price; a symbol that never traded closes by KRX's
+// quotation rule (기세): at a best bid above the base price, or a best ask
+// below it, standing at the close, else at the base price. CmdNewDay rolls
+// every symbol over (closing any that is not closed yet): the closing price
+// becomes the base price, the daily limits follow from it by KRX's formula,
+// the last price and static VI reference restart there, the symbol enters
+// the command's phase (closed when none is given), reported by an
+// EvMarketStatus carrying the new base price; every account's client order
+// ids and order count start afresh, and the command's Amount seeds the
+// day's VI draws. Engine.Instrument reports the day's base price and limits
+// from then on.
+//
 // # Events
 //
 // See Event for the fields of each kind and Reason for the code table. Order

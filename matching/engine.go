@@ -193,6 +193,8 @@ func (e *Engine) Apply(cmd *Command) []Event {
 		e.cancelAll(cmd)
 	case CmdSetPhase:
 		e.setPhase(cmd)
+	case CmdNewDay:
+		e.newDay(cmd)
 	default:
 		e.reject(cmd, RejUnknownCommand)
 	}
@@ -210,7 +212,7 @@ func (e *Engine) Apply(cmd *Command) []Event {
 // may leave it crossed), or its book is inconsistent. Only invariants builds call it: the book walk
 // costs more than the command.
 func (e *Engine) checkInvariants(cmd *Command) {
-	if cmd.Symbol == "" && cmd.Kind == CmdSetPhase {
+	if cmd.Symbol == "" && (cmd.Kind == CmdSetPhase || cmd.Kind == CmdNewDay) {
 		for _, s := range e.sorted {
 			e.checkSymbol(s)
 		}

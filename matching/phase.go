@@ -102,8 +102,9 @@ func (e *Engine) setPhase(c *Command) {
 // enterPhase moves one symbol into phase p. Entering continuous trading or
 // the close from any other phase uncrosses the book first (a no-op unless it
 // is crossed, which only an auction, or a halt during one, leaves it), with
-// KRX's limit rounds when the opening auction ends. The status event carries
-// the auction price.
+// KRX's limit rounds when the opening auction ends. Entering the close then
+// fixes the closing price and expires every open order (eod.go). The status
+// event carries the auction price.
 func (e *Engine) enterPhase(s *symbolState, p Phase) {
 	from := s.phase
 	if from == p {
@@ -113,6 +114,9 @@ func (e *Engine) enterPhase(s *symbolState, p Phase) {
 	var px Price
 	if (p == PhaseContinuous || p == PhaseClosed) && from != PhaseContinuous {
 		px = e.uncrossBook(s, from == PhaseOpeningAuction)
+	}
+	if p == PhaseClosed {
+		e.closeSymbol(s)
 	}
 	if p.Auction() {
 		e.markAuction(s)

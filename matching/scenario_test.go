@@ -22,11 +22,11 @@ import (
 //	book 005930 buy 71000 qty=10 n=1
 //
 // Commands: place amend cancel cancelall open deposit withdraw credit debit
-// kill phase, or a kind's number. Command keys: acct sym side type tif px stop qty
+// kill phase newday, or a kind's number. Command keys: acct sym side type tif px stop qty
 // cl id orig stp ts, and
 // for back-office and kill-switch commands (open deposit withdraw credit
-// debit kill) amount req group confirm scope active, and for phase commands
-// phase (sym defaults to "", every symbol) and text. type defaults to limit,
+// debit kill) amount req group confirm scope active, and for phase and
+// newday commands phase (sym defaults to "", every symbol) and text. type defaults to limit,
 // tif to day, acct to A1, sym to 005930. A file whose first line is
 // "# engine: risk" runs with the risk checker on.
 var rewrite = flag.Bool("rewrite", false, "rewrite scenario and golden files with the current output")
@@ -160,6 +160,8 @@ func parseCommand(s string) (Command, error) {
 		c.Kind = CmdCancelAll
 	case "phase":
 		c.Kind, c.Symbol = CmdSetPhase, ""
+	case "newday":
+		c.Kind, c.Symbol = CmdNewDay, ""
 	default:
 		n, err := strconv.Atoi(fields[0])
 		if err != nil {

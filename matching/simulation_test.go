@@ -72,7 +72,55 @@ type simMode struct {
 var (
 	simRiskOff = simMode{newTestEngine, newCmdGen}
 	simRiskOn  = simMode{newRiskEngine, newCmdGenRisk}
+	simDay     = simMode{newTestEngine, dayGen(newCmdGen)}
+	simDayRisk = simMode{newRiskEngine, dayGen(newCmdGenRisk)}
 )
+
+// TestSimulationDay is the simulation over trading days: the random stream
+// runs through an opening auction, continuous trading with a VI auction and
+// a halt on single symbols, the closing auction, the close, a day rollover
+// and the next day's opening and closing auctions. Auction books cross,
+// uncross, expire and roll over; replay and snapshot recovery must still
+// reproduce every event and StateHash.
+func TestSimulationDay(t *testing.T) {
+	for _, mode := range []struct {
+		name string
+		m    simMode
+	}{{"risk=off", simDay}, {"risk=on", simDayRisk}} {
+		for _, seed := range testSeeds(2) {
+			t.Run(fmt.Sprintf("%s/seed=%d", mode.name, seed), func(t *testing.T) {
+				t.Parallel()
+				if err := runSimulation(t, mode.m, seed, 20_000); err != nil {
+					t.Fatalf("seed %d: %v\nrepro: go test ./matching -run TestSimulationDay/%s -seed=%d", seed, err, mode.name, seed)
+				}
+			})
+		}
+	}
+}
+
+// dayGen wraps a generator constructor with the trading day's script of
+// phase commands (positions out of a 20,000-command run).
+func dayGen(gen func(uint64, []Instrument) *cmdGen) func(uint64, []Instrument) *cmdGen {
+	return func(seed uint64, ins []Instrument) *cmdGen {
+		g := gen(seed, ins)
+		phase := func(sym string, p Phase) Command { return Command{Kind: CmdSetPhase, Symbol: sym, Phase: p} }
+		g.script = map[uint64]Command{
+			1:      phase("", PhaseOpeningAuction),
+			2_000:  phase("", PhaseContinuous),
+			6_000:  phase("005930", PhaseVIAuction),
+			6_400:  phase("005930", PhaseContinuous),
+			8_000:  phase("003530", PhaseHalted),
+			8_300:  phase("003530", PhaseContinuous),
+			12_000: phase("", PhaseClosingAuction),
+			13_000: phase("", PhaseClosed),
+			13_500: {Kind: CmdNewDay, Phase: PhaseOpeningAuction, Amount: int64(seed)},
+			15_000: phase("", PhaseContinuous),
+			18_500: phase("", PhaseClosingAuction),
+			19_500: phase("", PhaseClosed),
+		}
+		return g
+	}
+}
 
 func runSimulation(t *testing.T, mode simMode, seed uint64, n int) error {
 	a := mode.engine(t)
@@ -242,17 +290,28 @@ func (k *simChecker) command(e *Engine, c *Command, evs []Event) error {
 		case EvExec:
 			err = k.exec(ev)
 		case EvTrade:
-			err = k.trade(ev)
+			// An uncross allocates by KRX's rules: self-match prevention
+			// does not apply (an alert is raised instead).
+			err = k.trade(ev, c.Kind == CmdSetPhase || c.Kind == CmdNewDay)
 		case EvBook:
 			err = k.level(ev)
-		case EvAlert, EvAccount, EvKillSwitch:
-			// Surveillance and back office: nothing the book invariants cover.
+		case EvAlert, EvAccount, EvKillSwitch, EvMarketStatus, EvAuction:
+			// Surveillance, back office and market status: nothing the book
+			// invariants cover.
 		default:
 			err = fmt.Errorf("unknown event kind %d", ev.Kind)
 		}
 		if err != nil {
 			return fmt.Errorf("event %d (%s): %w", i, formatEvent(ev), err)
 		}
+	}
+	if c.Symbol == "" {
+		for _, s := range e.sorted {
+			if err := k.uncrossed(e, s.inst.Symbol); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	return k.uncrossed(e, c.Symbol)
 }
@@ -312,13 +371,13 @@ func checkQuantities(ev *Event) error {
 	return nil
 }
 
-func (k *simChecker) trade(ev *Event) error {
+func (k *simChecker) trade(ev *Event, auction bool) error {
 	switch {
 	case ev.TradeID != k.lastTrade+1:
 		return fmt.Errorf("trade id %d after %d: ids must be dense", ev.TradeID, k.lastTrade)
 	case ev.LastQty <= 0:
 		return fmt.Errorf("trade of %d shares", ev.LastQty)
-	case k.sameOwner(ev.Account, ev.MakerAccount):
+	case !auction && k.sameOwner(ev.Account, ev.MakerAccount):
 		return errors.New("a self-trade (same account or group): self-match prevention let it through")
 	}
 	k.lastTrade = ev.TradeID
@@ -338,10 +397,11 @@ func (k *simChecker) level(ev *Event) error {
 	return nil
 }
 
-// uncrossed checks that the command left its symbol's book uncrossed.
+// uncrossed checks that the command left its symbol's book uncrossed,
+// unless it is in an auction (or halted, which may interrupt one).
 func (k *simChecker) uncrossed(e *Engine, symbol string) error {
 	s := e.symbols[symbol]
-	if s == nil {
+	if s == nil || s.phase.Auction() || s.phase == PhaseHalted {
 		return nil
 	}
 	bid, okb := s.book.Best(Buy)

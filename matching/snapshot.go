@@ -177,6 +177,7 @@ func (r *snapReader) symbol() {
 	s.last, s.lower, s.upper = Price(r.Varint()), Price(r.Varint()), Price(r.Varint())
 	if r.version >= 2 {
 		r.day(s)
+		s.syncInstrument()
 	}
 	for range 2 {
 		for range r.Count() {
