@@ -1,0 +1,10 @@
+//go:build !linux
+
+package matching_test
+
+import "time"
+
+var processStart = time.Now()
+
+// cpuNow falls back to wall time where the process CPU clock is not wired up.
+func cpuNow() time.Duration { return time.Since(processStart) }
