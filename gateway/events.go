@@ -187,6 +187,9 @@ func FormatTS(ts int64) string {
 // 100001/3 is "33333.6667". The quotient and remainder are exact (big
 // integers), so there is no double rounding. den must not be zero.
 func AvgPx(num, den int64) api.Decimal {
+	if den > 0 && num%den == 0 {
+		return number(num / den) // whole (no fill yet is 0/1): no rounding, no big numbers
+	}
 	n, d := decimal.NewFromInt(num), decimal.NewFromInt(den)
 	q, r := n.QuoRem(d, AvgPxPlaces) // q truncated toward zero, |r| < |d|·10⁻⁴
 	unit := decimal.New(1, -AvgPxPlaces)

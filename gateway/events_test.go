@@ -66,6 +66,11 @@ func TestAvgPxReference(t *testing.T) {
 		if got, want := AvgPx(num, den), refAvgPx(num, den); got != want {
 			t.Fatalf("AvgPx(%d, %d) = %s, want %s", num, den, got, want)
 		}
+		// Whole averages take a shortcut; hold it to the reference too.
+		num = (num / den) * den
+		if got, want := AvgPx(num, den), refAvgPx(num, den); got != want {
+			t.Fatalf("AvgPx(%d, %d) = %s, want %s", num, den, got, want)
+		}
 	}
 }
 
