@@ -121,6 +121,7 @@ const (
 	IOCRemainder       Code = "IOC_REMAINDER"
 	KillSwitch         Code = "KILL_SWITCH"
 	EndOfDay           Code = "END_OF_DAY"
+	ConvertedToMarket  Code = "CONVERTED_TO_MARKET"
 )
 
 // Info codes.
@@ -209,6 +210,7 @@ var registry = [...]codeInfo{
 	{MarketClosed, ClassReject, 409, "the market is closed for this instrument"},
 	{InvalidPhase, ClassReject, 400, "unknown trading phase"},
 	{EndOfDay, ClassCancel, 200, "day order expired at the close"},
+	{ConvertedToMarket, ClassCancel, 200, "conditional limit order became a market order at the closing auction"},
 
 	{OutcomeUnknown, ClassProtocol, 504, "the request was sent but its answer was lost: outcome unknown, query by client order id"},
 	{UnknownStream, ClassProtocol, 404, "no such stream (see subscribe's stream names)"},

@@ -116,6 +116,8 @@ var commandSamples = []struct {
 		Phase: PhaseVIAuction, Text: "operator"}},
 	{"new_day", Command{Kind: CmdNewDay, Seq: 24, TS: 1_718_150_400_000_000_000, Phase: PhaseOpeningAuction,
 		Amount: 7_340_045, Text: "2024-06-12"}},
+	{"place_conditional_limit", Command{Kind: CmdPlace, Seq: 25, TS: 1_718_150_400_000_000_001, Account: "ACC-1",
+		Symbol: "005930", ClientOrderID: "cl-1", Side: Buy, Type: ConditionalLimit, TIF: Day, Price: 70_000, Qty: 10}},
 }
 
 var eventSamples = []struct {
@@ -280,7 +282,7 @@ func TestCodecSamplesCoverEveryField(t *testing.T) {
 	for _, k := range []CommandKind{CmdPlace, CmdAmend, CmdCancel} {
 		want = append(want, fmt.Sprint("command ", k))
 	}
-	for _, k := range []OrderType{Limit, Market, BestLimit, FirstBest, StopLimit} {
+	for _, k := range []OrderType{Limit, Market, BestLimit, FirstBest, StopLimit, ConditionalLimit} {
 		want = append(want, fmt.Sprint("type ", k))
 	}
 	for _, k := range []EventKind{EvExec, EvTrade, EvBook} {

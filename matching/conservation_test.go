@@ -148,7 +148,7 @@ func randomRiskCommand(rt *rapid.T, accounts []string, i int) Command {
 	switch rapid.IntRange(0, 10).Draw(rt, "kind") {
 	case 0, 1, 2, 3:
 		c.Kind, c.Side, c.Price, c.Qty = CmdPlace, rapid.SampledFrom([]Side{Buy, Sell}).Draw(rt, "side"), px, Qty(rapid.IntRange(1, 30).Draw(rt, "qty"))
-		c.Type = rapid.SampledFrom([]OrderType{Limit, Limit, Market, BestLimit, FirstBest, StopLimit}).Draw(rt, "type")
+		c.Type = rapid.SampledFrom([]OrderType{Limit, Limit, Market, BestLimit, FirstBest, StopLimit, ConditionalLimit}).Draw(rt, "type")
 		c.TIF = rapid.SampledFrom([]TIF{Day, Day, IOC, FOK}).Draw(rt, "tif")
 		c.STP = STPMode(rapid.IntRange(0, 4).Draw(rt, "stp"))
 		c.ClientOrderID = fmt.Sprintf("c%d", i)
@@ -158,7 +158,7 @@ func randomRiskCommand(rt *rapid.T, accounts []string, i int) Command {
 		case StopLimit:
 			c.StopPrice = base + tick*Price(rapid.IntRange(-3, 3).Draw(rt, "stop"))
 		}
-		if c.Type == FirstBest || c.Type == StopLimit {
+		if c.Type == FirstBest || c.Type == StopLimit || c.Type == ConditionalLimit {
 			c.TIF = Day
 		}
 	case 4, 5:

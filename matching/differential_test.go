@@ -505,7 +505,7 @@ func (g *cmdGen) typeAndTIF() (OrderType, TIF) {
 	case x < 98:
 		typ = StopLimit
 	default:
-		typ = []OrderType{0, 6, 77}[g.rng.IntN(3)]
+		typ = []OrderType{0, ConditionalLimit, 77}[g.rng.IntN(3)] // 0 and 77 are invalid
 	}
 	tif := []TIF{Day, Day, Day, IOC, FOK}[g.rng.IntN(5)]
 	if (typ == FirstBest || typ == StopLimit) && g.pct(90) {

@@ -20,12 +20,13 @@
 // Validation, in order, each failure a rejection (ExecRejected, status
 // rejected, no order id) that changes nothing: account (1–32 bytes), client
 // order id (≤ 64 bytes), known symbol, side, type, condition, STP mode, the
-// condition allowed for the type (first-best and stop-limit are day only),
-// quantity (> 0, ≤ the instrument's maximum), and prices: limit and
-// stop-limit orders need a price on the tick grid of its band (KRX 2023
-// table, or a flat 5 KRW for ETFs) within the daily limits, and a stop-limit
-// a stop price that passes the same checks; other types must carry no price.
-// Then: a client order id the account already used today is rejected with
+// condition allowed for the type (first-best, stop-limit and conditional
+// limit are day only), quantity (> 0, ≤ the instrument's maximum), and
+// prices: limit, stop-limit and conditional-limit orders need a price on the
+// tick grid of its band (KRX 2023 table, or a flat 5 KRW for ETFs) within
+// the daily limits, and a stop-limit a stop price that passes the same
+// checks; other types must carry no price; and the type and condition
+// against the symbol's trading phase (see Trading phases). Then: a client order id the account already used today is rejected with
 // DUPLICATE_CLIENT_ORDER_ID and RefOrderID naming the order that owns it (a
 // rejected order never claims its id); the per-account daily order cap
 // (counting accepted orders, with or without client order ids); the
@@ -143,6 +144,12 @@
 // instead). Market order remainders are then canceled (NO_LIQUIDITY), the
 // status event carries the auction price, and the auction price becomes the
 // static VI reference. Stops trigger only in continuous trading.
+//
+// A conditional-limit order (조건부지정가) is a limit order until the closing
+// auction starts; then its remainder becomes a market order (ExecRestated,
+// CONVERTED_TO_MARKET, now of type market at the daily limit). A buy holds
+// cash at the upper limit from the start, so the conversion never fails for
+// want of cash. The closing auction does not accept new ones.
 //
 // # End of day (eod.go)
 //

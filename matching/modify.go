@@ -134,7 +134,7 @@ func (e *Engine) reprice(s *symbolState, o *restingOrder, price Price, qty Qty) 
 	}
 	t.info.qty = qty
 	t.leaves = qty - t.info.cumQty
-	if e.risk != nil && t.side == Buy {
+	if e.risk != nil && t.side == Buy && t.info.typ != ConditionalLimit {
 		t.info.perShare = e.risk.PerShare(Buy, price)
 	}
 	old := o.Price

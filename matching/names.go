@@ -3,7 +3,10 @@ package matching
 // Wire spellings of the enums. The gateway, the replay tool and the journal
 // exporters all print these, so they live next to the types they name.
 
-var orderTypeNames = [...]string{Limit: "limit", Market: "market", BestLimit: "best_limit", FirstBest: "first_best", StopLimit: "stop_limit"}
+var orderTypeNames = [...]string{
+	Limit: "limit", Market: "market", BestLimit: "best_limit", FirstBest: "first_best", StopLimit: "stop_limit",
+	ConditionalLimit: "conditional_limit",
+}
 var tifNames = [...]string{Day: "day", IOC: "ioc", FOK: "fok"}
 var stpNames = [...]string{STPDefault: "", STPCancelResting: "cancel_resting", STPCancelIncoming: "cancel_incoming", STPCancelBoth: "cancel_both", STPDecrement: "decrement"}
 var execTypeNames = [...]string{ExecNew: "new", ExecTrade: "trade", ExecCanceled: "canceled", ExecReplaced: "replaced", ExecRejected: "rejected", ExecExpired: "expired", ExecTriggered: "triggered", ExecRestated: "restated"}
@@ -39,7 +42,7 @@ func (s OrdStatus) String() string { return name(statusNames[:], int(s)) }
 func (l Liquidity) String() string { return name(liquidityNames[:], int(l)) }
 
 // ParseOrderType parses a wire order type ("limit", "market", "best_limit",
-// "first_best", "stop_limit").
+// "first_best", "stop_limit", "conditional_limit").
 func ParseOrderType(s string) (OrderType, bool) {
 	i, ok := lookup(orderTypeNames[:], s)
 	return OrderType(i), ok

@@ -44,6 +44,7 @@ func (p Phase) Auction() bool {
 //	                    opening  continuous  closing  VI      halted  closed
 //	limit               yes      yes         yes      yes     no      no
 //	market              yes      yes         yes      yes     no      no
+//	conditional limit   yes      yes         no       yes     no      no
 //	best-limit          no       yes         no       no      no      no
 //	first-best          no       yes         no       no      no      no
 //	stop-limit          no       yes         no       no      no      no
@@ -61,7 +62,7 @@ func (p Phase) admits(typ OrderType, tif TIF) Reason {
 		return RejMarketClosed
 	case p == PhaseHalted:
 		return RejSymbolHalted
-	case typ != Limit && typ != Market:
+	case typ != Limit && typ != Market && (typ != ConditionalLimit || p == PhaseClosingAuction):
 		return RejOrderTypeNotInPhase
 	case tif != Day:
 		return RejTIFNotInPhase
@@ -118,11 +119,48 @@ func (e *Engine) enterPhase(s *symbolState, p Phase) {
 	if p == PhaseClosed {
 		e.closeSymbol(s)
 	}
+	if p == PhaseClosingAuction {
+		e.convertConditional(s)
+	}
 	if p.Auction() {
 		e.markAuction(s)
 	}
 	e.marketStatus(s).Price = px
 	e.runStops(s)
+}
+
+// convertConditional turns every resting conditional-limit order into a
+// market order as the closing auction starts (KRX: 조건부지정가 remainders
+// become market orders for the close): bids then asks, each in priority
+// order, it leaves its level for the daily limit (where an auction's market
+// orders rest), behind what rests there, and is reported ExecRestated with
+// CONVERTED_TO_MARKET and its new type and price. A buy already holds cash
+// at the upper limit (see holdPrice), so no hold moves.
+func (e *Engine) convertConditional(s *symbolState) {
+	ids := e.scratch[:0]
+	for _, side := range [2]Side{Buy, Sell} {
+		s.book.Orders(side, func(o *restingOrder) bool {
+			if o.Data.typ == ConditionalLimit {
+				ids = append(ids, o.ID)
+			}
+			return true
+		})
+	}
+	for _, id := range ids {
+		o := s.book.Get(id)
+		side, old, qty, info := o.Side, o.Price, o.Qty, o.Data
+		px := s.lower
+		if side == Buy {
+			px = s.upper
+		}
+		info.typ = Market
+		s.book.Remove(o)
+		s.book.Add(id, side, px, qty, info)
+		e.exec(s, id, side, px, qty, &info, ExecRestated, openStatus(&info)).Reason = RstConvertedToMarket
+		e.level(s, side, old)
+		e.level(s, side, px)
+	}
+	e.scratch = ids
 }
 
 // marketStatus appends the EvMarketStatus of a symbol's current phase.

@@ -64,6 +64,7 @@ const (
 	RejMarketClosed
 	RejInvalidPhase
 	ExpEndOfDay
+	RstConvertedToMarket
 	numReasons
 )
 
@@ -121,6 +122,7 @@ var reasonCodes = [numReasons]struct{ code, text string }{
 	RejMarketClosed:           {"MARKET_CLOSED", "the market is closed for this instrument"},
 	RejInvalidPhase:           {"INVALID_PHASE", "unknown trading phase"},
 	ExpEndOfDay:               {"END_OF_DAY", "day order expired at the close"},
+	RstConvertedToMarket:      {"CONVERTED_TO_MARKET", "conditional limit order became a market order at the closing auction"},
 }
 
 // verdictReasons maps the risk package's verdicts into this table, so that

@@ -208,20 +208,23 @@ func (r *refEngine) validatePlace(c *Command) Reason {
 		return RejUnknownSymbol
 	case c.Side != Buy && c.Side != Sell:
 		return RejInvalidSide
-	case c.Type < Limit || c.Type > StopLimit:
+	case c.Type < Limit || c.Type > ConditionalLimit:
 		return RejInvalidOrderType
 	case c.TIF < Day || c.TIF > FOK:
 		return RejInvalidTIF
 	case c.STP > STPDecrement:
 		return RejInvalidSTPMode
-	case (c.Type == FirstBest || c.Type == StopLimit) && c.TIF != Day:
+	case (c.Type == FirstBest || c.Type == StopLimit || c.Type == ConditionalLimit) && c.TIF != Day:
 		return RejTIFNotAllowed
 	case c.Qty <= 0:
 		return RejInvalidQty
 	case c.Qty > s.inst.MaxOrderQty:
 		return RejQtyExceedsMax
 	}
-	priced := c.Type == Limit || c.Type == StopLimit
+	// The reference models continuous trading only (no phases, auctions or
+	// day rollover: the differential streams never change the phase), where
+	// a conditional limit order is a limit order.
+	priced := c.Type == Limit || c.Type == StopLimit || c.Type == ConditionalLimit
 	if why := s.checkPriceRef(c.Price); priced && why != ReasonNone {
 		return why
 	}

@@ -25,9 +25,10 @@ func (e *Engine) riskOpen(c *Command, s *symbolState, price Price) (perShare int
 
 // holdPrice is the price a buy holds cash at: its own limit, or the upper
 // daily limit for market and best-limit orders, whose execution price is not
-// bounded by a price of their own.
+// bounded by a price of their own, and for conditional-limit orders, which
+// may become market orders at the closing auction.
 func (s *symbolState) holdPrice(c *Command, price Price) Price {
-	if c.Type == Market || c.Type == BestLimit {
+	if c.Type == Market || c.Type == BestLimit || c.Type == ConditionalLimit {
 		return s.upper
 	}
 	return price
@@ -42,8 +43,8 @@ func (e *Engine) riskAmend(s *symbolState, o *restingOrder, price Price, qty Qty
 	if e.risk.Killed(o.Data.account, s.inst.Symbol) {
 		return RejKillSwitchActive
 	}
-	if o.Side != Buy || price == o.Price {
-		return ReasonNone
+	if o.Side != Buy || price == o.Price || o.Data.typ == ConditionalLimit {
+		return ReasonNone // a conditional limit holds at the upper limit whatever its price
 	}
 	newPer := e.risk.PerShare(Buy, price)
 	return reasonOf(e.risk.Rehold(o.Data.account, qty-o.Data.cumQty, o.Data.perShare, newPer))

@@ -32,6 +32,10 @@ const (
 	BestLimit OrderType = 3 // 최유리지정가: priced at the best opposite price on arrival
 	FirstBest OrderType = 4 // 최우선지정가: priced at the best same-side price on arrival
 	StopLimit OrderType = 5 // 스톱지정가: a limit order entered when the last trade reaches the stop price
+	// ConditionalLimit (조건부지정가) is a limit order during continuous
+	// trading (and the opening and VI auctions) whose remainder becomes a
+	// market order when the closing auction starts.
+	ConditionalLimit OrderType = 6
 )
 
 // TIF is an order's time in force (condition).

@@ -45,13 +45,13 @@ func validateEnums(c *Command) Reason {
 	switch {
 	case !c.Side.Valid():
 		return RejInvalidSide
-	case c.Type < Limit || c.Type > StopLimit:
+	case c.Type < Limit || c.Type > ConditionalLimit:
 		return RejInvalidOrderType
 	case c.TIF < Day || c.TIF > FOK:
 		return RejInvalidTIF
 	case c.STP > STPDecrement:
 		return RejInvalidSTPMode
-	case (c.Type == FirstBest || c.Type == StopLimit) && c.TIF != Day:
+	case (c.Type == FirstBest || c.Type == StopLimit || c.Type == ConditionalLimit) && c.TIF != Day:
 		return RejTIFNotAllowed
 	}
 	return ReasonNone
@@ -60,7 +60,7 @@ func validateEnums(c *Command) Reason {
 // validatePrices checks the price and stop price an order type requires or
 // forbids.
 func (s *symbolState) validatePrices(c *Command) Reason {
-	if c.Type == Limit || c.Type == StopLimit {
+	if c.Type == Limit || c.Type == StopLimit || c.Type == ConditionalLimit {
 		if r := s.checkPrice(c.Price); r != ReasonNone {
 			return r
 		}
