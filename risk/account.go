@@ -39,9 +39,20 @@ type account struct {
 	open      int                 // open orders
 	killed    bool
 
-	rate   ring // entry times of the last RateMaxOrders accepted orders
-	recent [dupDepth]recentOrder
-	next   int // where the next recent order goes
+	rate ring // entry times of the last RateMaxOrders accepted orders
+	// The duplicate check's last dupDepth orders, kept as two arrays: the
+	// check compares entry times first, and their eight words fill one cache
+	// line, so an order that no recent one is within the window of reads
+	// nothing else.
+	recentTS [dupDepth]int64
+	recent   [dupDepth]recentOrder
+	next     int // where the next recent order goes
+
+	// posSym and pos cache the last position looked up: an order's check,
+	// hold and fills all ask for the same symbol. The map holds pointers, so
+	// pos stays valid; positions are never removed.
+	posSym string
+	pos    *Position
 
 	surv survState
 }
@@ -49,12 +60,12 @@ type account struct {
 // dupDepth is how many recent orders the duplicate check remembers.
 const dupDepth = 8
 
+// recentOrder is a recent order's key; its entry time is in recentTS.
 type recentOrder struct {
 	symbol string
 	side   orderbook.Side
 	price  price
 	qty    qty
-	ts     int64
 }
 
 func newAccount(id, group string, rateMax, quickMax int) *account {
@@ -71,11 +82,26 @@ func newAccount(id, group string, rateMax, quickMax int) *account {
 	}
 }
 
+// position returns the account's position in symbol, creating it.
 func (a *account) position(symbol string) *Position {
+	if p := a.held(symbol); p != nil {
+		return p
+	}
+	p := &Position{}
+	a.positions[symbol] = p
+	a.posSym, a.pos = symbol, p
+	return p
+}
+
+// held returns the account's position in symbol, or nil when it has none.
+// Unlike position it never creates one: a check must change nothing.
+func (a *account) held(symbol string) *Position {
+	if a.pos != nil && a.posSym == symbol {
+		return a.pos
+	}
 	p := a.positions[symbol]
-	if p == nil {
-		p = &Position{}
-		a.positions[symbol] = p
+	if p != nil {
+		a.posSym, a.pos = symbol, p
 	}
 	return p
 }
@@ -104,14 +130,23 @@ func newRing(size int) ring {
 	return ring{ts: make([]int64, size)}
 }
 
+// push adds ts, overwriting the oldest when full. It wraps indexes by
+// comparison: an integer division per order cost more than the rest of it.
 func (r *ring) push(ts int64) {
 	if r.n < len(r.ts) {
-		r.ts[(r.head+r.n)%len(r.ts)] = ts
+		i := r.head + r.n
+		if i >= len(r.ts) {
+			i -= len(r.ts)
+		}
+		r.ts[i] = ts
 		r.n++
 		return
 	}
 	r.ts[r.head] = ts
-	r.head = (r.head + 1) % len(r.ts)
+	r.head++
+	if r.head == len(r.ts) {
+		r.head = 0
+	}
 }
 
 // full reports whether the ring holds its size and the oldest entry is within

@@ -118,10 +118,11 @@ func (c *Checker) checkDuplicate(a *account, o *Order) Verdict {
 	if o.Confirm || c.cfg.DupWindowNanos <= 0 {
 		return OK
 	}
-	for _, r := range a.recent {
-		if r.qty == o.Qty && r.price == o.Price && r.side == o.Side && r.symbol == o.Symbol &&
-			o.TS-r.ts < c.cfg.DupWindowNanos {
-			return DuplicateOrder
+	for k, ts := range &a.recentTS {
+		if o.TS-ts < c.cfg.DupWindowNanos {
+			if r := &a.recent[k]; r.qty == o.Qty && r.price == o.Price && r.side == o.Side && r.symbol == o.Symbol {
+				return DuplicateOrder
+			}
 		}
 	}
 	return OK
@@ -136,7 +137,7 @@ func (c *Checker) checkCover(a *account, o *Order) Verdict {
 		}
 		return OK
 	}
-	p := a.positions[o.Symbol]
+	p := a.held(o.Symbol)
 	if p == nil || o.Qty > p.Available() {
 		return InsufficientHoldings
 	}

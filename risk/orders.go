@@ -21,7 +21,8 @@ func (c *Checker) Open(o *Order) (perShare int64) {
 	}
 	a.open++
 	a.rate.push(o.TS)
-	a.recent[a.next] = recentOrder{symbol: o.Symbol, side: o.Side, price: o.Price, qty: o.Qty, ts: o.TS}
+	a.recentTS[a.next] = o.TS
+	a.recent[a.next] = recentOrder{symbol: o.Symbol, side: o.Side, price: o.Price, qty: o.Qty}
 	a.next = (a.next + 1) % dupDepth
 	a.surv.orders++
 	c.mustHold(a)

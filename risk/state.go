@@ -63,12 +63,13 @@ func (w *stateWriter) account(a *account) {
 	w.Bool(a.killed)
 	w.ring(&a.rate)
 	for k := range dupDepth {
-		r := &a.recent[(a.next+k)%dupDepth] // oldest first
+		i := (a.next + k) % dupDepth // oldest first
+		r := &a.recent[i]
 		w.String(r.symbol)
 		w.Uvarint(uint64(r.side))
 		w.Varint(int64(r.price))
 		w.Varint(int64(r.qty))
-		w.Varint(r.ts)
+		w.Varint(a.recentTS[i])
 	}
 	w.ring(&a.surv.quick)
 	w.Varint(int64(a.surv.orders))
@@ -130,7 +131,8 @@ func (r *stateReader) account(c *Checker) *account {
 	a.open, a.killed = int(r.Varint()), r.Bool()
 	r.ring(&a.rate)
 	for k := range dupDepth {
-		a.recent[k] = recentOrder{symbol: r.String(), side: sideOf(r.Uvarint()), price: price(r.Varint()), qty: qty(r.Varint()), ts: r.Varint()}
+		a.recent[k] = recentOrder{symbol: r.String(), side: sideOf(r.Uvarint()), price: price(r.Varint()), qty: qty(r.Varint())}
+		a.recentTS[k] = r.Varint()
 	}
 	r.ring(&a.surv.quick)
 	a.surv.orders, a.surv.fills, a.surv.otrAlerted = int(r.Varint()), int(r.Varint()), r.Bool()
