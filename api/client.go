@@ -379,7 +379,7 @@ func (r callResult) decode(result any) error {
 }
 
 func decodeReply(env *envelope, result any) error {
-	if result != nil && len(env.Result) > 0 && string(env.Result) != "null" {
+	if result != nil && len(env.Result) > 0 && string(env.Result) != "null" && !fastResult(env.Result, result) {
 		if err := json.Unmarshal(env.Result, result); err != nil {
 			return fmt.Errorf("api: reply %s: decoding result: %w", env.ID, err)
 		}
@@ -473,7 +473,7 @@ func (c *Client) readLoop(cn *conn) {
 // and is dropped.
 func (c *Client) handle(cn *conn, data []byte) {
 	var env envelope
-	if err := json.Unmarshal(data, &env); err != nil {
+	if !decodeEnvelope(data, &env) {
 		return
 	}
 	if env.Type != "" {
