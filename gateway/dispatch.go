@@ -180,7 +180,7 @@ func (c *conn) finish(id json.RawMessage, name string, start time.Time, a answer
 	if a.err != nil {
 		rep.Status = a.err.Status()
 	}
-	if !c.q.pushPrivate(mustJSON(rep)) {
+	if !c.q.pushPrivate(encodeReply(&rep)) {
 		c.slowConsumer()
 		return
 	}

@@ -179,7 +179,40 @@ func Alert(e *matching.Event) api.Alert {
 // FormatTS renders Unix nanoseconds as RFC 3339 in UTC with as many
 // fractional digits as needed.
 func FormatTS(ts int64) string {
-	return time.Unix(0, ts).UTC().Format(time.RFC3339Nano)
+	t := time.Unix(0, ts).UTC()
+	year, month, day := t.Date()
+	if year < 1000 || year > 9999 {
+		return t.Format(time.RFC3339Nano)
+	}
+	// As t.Format(time.RFC3339Nano) (FuzzFormatTS), without parsing the
+	// layout: it was a twentieth of the server's CPU per order.
+	hour, minute, sec := t.Clock()
+	var buf [len("2006-01-02T15:04:05.999999999Z")]byte
+	b := appendDigits(buf[:0], year, 4)
+	b = appendDigits(append(b, '-'), int(month), 2)
+	b = appendDigits(append(b, '-'), day, 2)
+	b = appendDigits(append(b, 'T'), hour, 2)
+	b = appendDigits(append(b, ':'), minute, 2)
+	b = appendDigits(append(b, ':'), sec, 2)
+	if ns := t.Nanosecond(); ns != 0 {
+		b = appendDigits(append(b, '.'), ns, 9)
+		for b[len(b)-1] == '0' {
+			b = b[:len(b)-1]
+		}
+	}
+	return string(append(b, 'Z'))
+}
+
+// appendDigits appends v (non-negative) in exactly width digits.
+func appendDigits(b []byte, v, width int) []byte {
+	for i := width - 1; i >= 0; i-- {
+		b = append(b, 0)
+	}
+	for i := len(b) - 1; width > 0; i, width = i-1, width-1 {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return b
 }
 
 // AvgPx renders num/den as an exact decimal string rounded half to even at
