@@ -35,6 +35,7 @@ const (
 	seqTrade
 	seqTicker
 	seqCandle
+	seqStatus
 	numSeqs
 )
 
@@ -75,6 +76,7 @@ type Builder struct {
 	trade  Trade
 	ticker Ticker
 	candle Candle
+	status Status
 }
 
 // NewBuilder returns a builder for the given instruments: the same list
@@ -158,9 +160,15 @@ func (b *Builder) ApplyCommand(cmd *matching.Command, events []matching.Event, s
 		case matching.EvTrade:
 			b.tradeEvent(ev, head, sink)
 		case matching.EvMarketStatus:
-			if ev.Cmd == matching.CmdNewDay && ev.Reason == matching.ReasonNone {
+			if ev.Reason != matching.ReasonNone {
+				break // a refused phase command changed nothing
+			}
+			if ev.Cmd == matching.CmdNewDay {
 				b.newDay(ev)
 			}
+			b.statusEvent(ev, head, sink)
+		case matching.EvAuction:
+			b.statusEvent(ev, head, sink)
 		}
 	}
 	for _, s := range b.touched {
@@ -178,13 +186,20 @@ func (b *Builder) ApplyCommand(cmd *matching.Command, events []matching.Event, s
 // held past the call. ApplyCommand on the stripped events publishes the
 // same bytes as on the originals (tested).
 func BuilderEvent(ev *matching.Event) (matching.Event, bool) {
-	if ev.Kind != matching.EvBook && ev.Kind != matching.EvTrade && ev.Kind != matching.EvMarketStatus {
+	switch ev.Kind {
+	case matching.EvBook, matching.EvTrade, matching.EvMarketStatus, matching.EvAuction:
+	default:
 		return matching.Event{}, false
 	}
-	return matching.Event{
+	out := matching.Event{
 		Kind: ev.Kind, Seq: ev.Seq, Symbol: ev.Symbol, Side: ev.Side, Price: ev.Price, Qty: ev.Qty, Count: ev.Count,
 		LastPx: ev.LastPx, LastQty: ev.LastQty, TradeID: ev.TradeID, Cmd: ev.Cmd, Reason: ev.Reason, Phase: ev.Phase,
-	}, true
+		Until: ev.Until,
+	}
+	if ev.Kind == matching.EvMarketStatus {
+		out.Text = ev.Text // what triggered a VI; other events' text is private
+	}
+	return out, true
 }
 
 // newDay starts a symbol's next trading day (the engine's CmdNewDay): the
@@ -205,6 +220,23 @@ func (b *Builder) newDay(ev *matching.Event) {
 	ns.window, ns.bookHead, ns.seq = s.window, s.bookHead, s.seq
 	ns.listed, ns.dirty, ns.traded = s.listed, s.dirty, s.traded
 	*s = *ns
+}
+
+// statusEvent publishes a symbol's market status: a phase change
+// (EvMarketStatus: the phase entered, the price an auction uncrossed at, a
+// VI's end and trigger) or an auction's new indicative price and volume
+// (EvAuction).
+func (b *Builder) statusEvent(ev *matching.Event, head Header, sink Sink) {
+	s := b.lookup(ev.Symbol)
+	st := &b.status
+	*st = Status{Header: b.next(s, seqStatus, head), Phase: ev.Phase}
+	switch {
+	case ev.Kind == matching.EvAuction:
+		st.IndicativePrice, st.IndicativeQty = ev.Price, ev.Qty
+	case ev.Cmd != matching.CmdNewDay: // a new day's Price is its base price
+		st.AuctionPrice, st.Until, st.Trigger = ev.Price, ev.Until, ev.Text
+	}
+	sink.Publish(st)
 }
 
 // HasSymbol reports whether the builder was built with the symbol.

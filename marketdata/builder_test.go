@@ -391,14 +391,15 @@ func TestBuilderEventKeepsOutput(t *testing.T) {
 // TestBuilderNewDay: the engine's day rollover (an EvMarketStatus of
 // CmdNewDay) moves a symbol's base price and limits, so prices beyond the
 // first day's upper limit become valid levels; the streams' sequence numbers
-// carry on and the ticker restarts from the new base. Other phase events
-// publish nothing.
+// carry on and the ticker restarts from the new base. A phase change
+// publishes one status message and nothing else.
 func TestBuilderNewDay(t *testing.T) {
 	f := newFixture(t, 5)
 	f.cmd(lvl("AAA", sell, 13_000, 5, 1))
 	f.cmd(trd("AAA", 1, 13_000, 5, buy), lvl("AAA", sell, 13_000, 0, 0))
-	if msgs := f.cmd(matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdSetPhase, Symbol: "AAA", Phase: matching.PhaseClosed, Price: 13_000}); len(msgs) != 0 {
-		t.Fatalf("a phase change published %s", streams(msgs))
+	msgs := f.cmd(matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdSetPhase, Symbol: "AAA", Phase: matching.PhaseClosed, Price: 13_000})
+	if len(msgs) != 1 || streams(msgs) != "status:AAA:1" {
+		t.Fatalf("a phase change published %s, want one status message", streams(msgs))
 	}
 	before, _ := f.b.Snapshot("AAA")
 	f.cmd(matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdNewDay, Symbol: "AAA", Phase: matching.PhaseOpeningAuction, Price: 13_000})
@@ -406,7 +407,7 @@ func TestBuilderNewDay(t *testing.T) {
 		t.Errorf("ticker after the new day: base %d last %d, want base 13000 and no last", tk.BasePrice, tk.Last)
 	}
 	// 16,900 = 13,000 + 3,900 is the new upper limit, off the old grid.
-	msgs := f.cmd(lvl("AAA", sell, 16_900, 3, 1))
+	msgs = f.cmd(lvl("AAA", sell, 16_900, 3, 1))
 	d := deltaOf(t, msgs)
 	if len(d) != 1 || d[0].Price != 16_900 || d[0].Qty != 3 {
 		t.Fatalf("delta %+v, want the 16900 level", d)
