@@ -278,13 +278,15 @@ func (f *flow) observe(evs []matching.Event) {
 func engineTops(t testing.TB, e *matching.Engine, n int) map[string]engineBook {
 	t.Helper()
 	r := wire.Reader{B: e.AppendSnapshot(nil)}
-	if v := r.Uvarint(); v != 2 {
+	if v := r.Uvarint(); v != 3 {
 		t.Fatalf("engine snapshot version %d", v)
 	}
 	r.Uvarint() // seq
 	r.Uvarint() // next order id
 	r.Uvarint() // next trade id
 	r.Uvarint() // VI seed
+	r.Varint()  // day start
+	r.Uvarint() // market phase
 	out := map[string]engineBook{}
 	for range r.Count() {
 		name := r.String()

@@ -168,6 +168,19 @@
 // day's VI draws. Engine.Instrument reports the day's base price and limits
 // from then on.
 //
+// # Session schedule (schedule.go)
+//
+// The engine never reads a clock, so the trading day's timetable lives
+// outside it: a Schedule (KST session starts, holidays; DefaultSchedule or a
+// JSON file via LoadSchedule) answers PhaseAt and Next for a timestamp, and
+// Engine.DueCommands, a read run on the loop, turns the loop's clock into
+// the commands a scheduler submits: the day rollover when a trading day's
+// first session begins, a market-wide CmdSetPhase when the timetable moves
+// on, and the end of each VI auction whose drawn end has passed. Everything
+// they change arrives as journaled commands, so replay never consults the
+// schedule. A market-wide phase change passes halted symbols by (except the
+// close); a halt is lifted only by a command naming its symbol.
+//
 // # Events
 //
 // See Event for the fields of each kind and Reason for the code table. Order

@@ -105,6 +105,8 @@ type Engine struct {
 	nextOrderID OrderID
 	nextTradeID uint64
 	seed        uint64 // VI auction draws: set by the day rollover command, journaled
+	dayStart    int64  // TS of the last CmdNewDay, or of the first command applied
+	marketPhase Phase  // the phase last set for every symbol at once
 
 	cur     cmdStamp       // the command being applied
 	events  []Event        // reused by every Apply
@@ -122,6 +124,7 @@ func NewEngine(cfg Config) (*Engine, error) {
 		symbols:         make(map[string]*symbolState, len(cfg.Instruments)),
 		accounts:        make(map[string]*accountState),
 		events:          make([]Event, 0, 64),
+		marketPhase:     PhaseContinuous,
 	}
 	if e.maxOrdersPerDay <= 0 {
 		e.maxOrdersPerDay = DefaultMaxOrdersPerAccountDay
@@ -177,6 +180,9 @@ func (e *Engine) Apply(cmd *Command) []Event {
 	}
 	e.seq = cmd.Seq
 	e.cur = cmdStamp{seq: cmd.Seq, ts: cmd.TS, kind: cmd.Kind}
+	if e.dayStart == 0 {
+		e.dayStart = cmd.TS // the engine's first trading day is the day it starts
+	}
 	e.events = e.events[:0]
 	switch cmd.Kind {
 	case CmdPlace:

@@ -90,6 +90,7 @@ func (e *Engine) newDay(c *Command) {
 	}
 	clear(e.accounts)
 	e.seed = uint64(c.Amount)
+	e.dayStart, e.marketPhase = c.TS, start
 }
 
 // rollover starts a closed symbol's next day from its closing price.

@@ -72,7 +72,9 @@ func (p Phase) admits(typ OrderType, tif TIF) Reason {
 
 // setPhase applies CmdSetPhase: every symbol (Symbol "") or one enters
 // Phase, in symbol order. A symbol already in the phase is left alone and
-// reported by nothing. A refused command (unknown phase or symbol) is
+// reported by nothing. A halt is the symbol's own: a market-wide change
+// passes a halted symbol by (only the close reaches it), and only a
+// command naming the symbol lifts it. A refused command (unknown phase or symbol) is
 // answered with one EvMarketStatus carrying the reason.
 func (e *Engine) setPhase(c *Command) {
 	var s *symbolState
@@ -95,8 +97,11 @@ func (e *Engine) setPhase(c *Command) {
 		e.enterPhase(s, c.Phase)
 		return
 	}
+	e.marketPhase = c.Phase
 	for _, s := range e.sorted {
-		e.enterPhase(s, c.Phase)
+		if s.phase != PhaseHalted || c.Phase == PhaseClosed {
+			e.enterPhase(s, c.Phase)
+		}
 	}
 }
 
@@ -112,6 +117,15 @@ func (e *Engine) enterPhase(s *symbolState, p Phase) {
 		return
 	}
 	s.phase = p
+	switch {
+	case p == PhaseVIAuction:
+		s.viEnd, s.resume = e.viEnd(s), PhaseContinuous
+		if from == PhaseClosingAuction {
+			s.resume = from
+		}
+	case from == PhaseVIAuction:
+		s.viEnd, s.resume = 0, 0
+	}
 	var px Price
 	if (p == PhaseContinuous || p == PhaseClosed) && from != PhaseContinuous {
 		px = e.uncrossBook(s, from == PhaseOpeningAuction)

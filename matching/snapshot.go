@@ -13,9 +13,11 @@ import (
 var ErrSnapshot = errors.New("matching: bad snapshot")
 
 // snapshotVersion 2 added the trading day: each symbol's phase and day
-// state, and the engine's VI seed. Version 1 snapshots still load (every
-// symbol continuous, as the engine was then).
-const snapshotVersion = 2
+// state, and the engine's VI seed; version 3 the day's start and the
+// market-wide phase. Older snapshots still load (version 1: every symbol
+// continuous, as the engine was then; version 2: the day starts with the
+// next command).
+const snapshotVersion = 3
 
 // AppendSnapshot appends the engine's whole state, canonically encoded, to
 // dst. Equal states give equal bytes: StateHash is the SHA-256 of this
@@ -23,7 +25,7 @@ const snapshotVersion = 2
 // data is not included (it comes from the operator's file); the price limits
 // and last prices, which change during and between days, are.
 //
-//	snapshot  := version seq nextOrderID nextTradeID seed
+//	snapshot  := version seq nextOrderID nextTradeID seed dayStart marketPhase
 //	             count symbol*  count account*  hasRisk [riskState]
 //	symbol    := name last lower upper  day  bids asks buyStops sellStops
 //	day       := phase base ref close viEnd resume traded
@@ -40,6 +42,8 @@ func (e *Engine) AppendSnapshot(dst []byte) []byte {
 	w.Uvarint(uint64(e.nextOrderID))
 	w.Uvarint(e.nextTradeID)
 	w.Uvarint(e.seed)
+	w.Varint(e.dayStart)
+	w.Uvarint(uint64(e.marketPhase))
 	w.Uvarint(uint64(len(e.sorted)))
 	for _, s := range e.sorted {
 		w.symbol(s)
@@ -141,12 +145,18 @@ func (e *Engine) LoadSnapshot(b []byte) error {
 	}
 	r := snapReader{Reader: wire.Reader{B: b}, e: e}
 	r.version = r.Uvarint()
-	if r.version != 1 && r.version != snapshotVersion {
+	if r.version < 1 || r.version > snapshotVersion {
 		return fmt.Errorf("%w: version %d", ErrSnapshot, r.version)
 	}
 	e.seq, e.nextOrderID, e.nextTradeID = r.Uvarint(), OrderID(r.Uvarint()), r.Uvarint()
 	if r.version >= 2 {
 		e.seed = r.Uvarint()
+	}
+	if r.version >= 3 {
+		e.dayStart, e.marketPhase = r.Varint(), Phase(r.Uvarint())
+		if r.Err() == nil && !e.marketPhase.Valid() {
+			return fmt.Errorf("%w: market phase %d", ErrSnapshot, e.marketPhase)
+		}
 	}
 	for range r.Count() {
 		r.symbol()

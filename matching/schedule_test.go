@@ -1,0 +1,141 @@
+package matching
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func kstTS(y int, m time.Month, d, hh, mm int) int64 {
+	return time.Date(y, m, d, hh, mm, 0, 0, KST).UnixNano()
+}
+
+func TestSchedulePhaseAt(t *testing.T) {
+	s := DefaultSchedule()
+	s.Holidays = []string{"2026-12-25"}
+	for _, tt := range []struct {
+		ts   int64
+		want Phase
+	}{
+		{kstTS(2026, 11, 25, 8, 29), PhaseClosed}, // Wednesday, before the open
+		{kstTS(2026, 11, 25, 8, 30), PhaseOpeningAuction},
+		{kstTS(2026, 11, 25, 8, 59), PhaseOpeningAuction},
+		{kstTS(2026, 11, 25, 9, 0), PhaseContinuous},
+		{kstTS(2026, 11, 25, 15, 19), PhaseContinuous},
+		{kstTS(2026, 11, 25, 15, 20), PhaseClosingAuction},
+		{kstTS(2026, 11, 25, 15, 30), PhaseClosed},
+		{kstTS(2026, 11, 25, 23, 59), PhaseClosed},
+		{kstTS(2026, 11, 28, 10, 0), PhaseClosed}, // Saturday
+		{kstTS(2026, 12, 25, 10, 0), PhaseClosed}, // a holiday (Friday)
+		{kstTS(2026, 12, 24, 10, 0), PhaseContinuous},
+	} {
+		if got := s.PhaseAt(tt.ts); got != tt.want {
+			t.Errorf("PhaseAt(%s) = %s, want %s", time.Unix(0, tt.ts).In(KST), got, tt.want)
+		}
+	}
+}
+
+func TestScheduleNext(t *testing.T) {
+	s := DefaultSchedule()
+	s.Holidays = []string{"2026-11-30"} // a Monday
+	for _, tt := range []struct {
+		ts, at int64
+		p      Phase
+	}{
+		{kstTS(2026, 11, 25, 7, 0), kstTS(2026, 11, 25, 8, 30), PhaseOpeningAuction},
+		{kstTS(2026, 11, 25, 8, 30), kstTS(2026, 11, 25, 9, 0), PhaseContinuous}, // strictly after
+		{kstTS(2026, 11, 25, 15, 25), kstTS(2026, 11, 25, 15, 30), PhaseClosed},
+		{kstTS(2026, 11, 25, 16, 0), kstTS(2026, 11, 26, 8, 30), PhaseOpeningAuction},
+		{kstTS(2026, 11, 27, 16, 0), kstTS(2026, 12, 1, 8, 30), PhaseOpeningAuction}, // Friday: past the weekend and the holiday
+	} {
+		at, p := s.Next(tt.ts)
+		if at != tt.at || p != tt.p {
+			t.Errorf("Next(%s) = %s %s, want %s %s", time.Unix(0, tt.ts).In(KST), time.Unix(0, at).In(KST), p,
+				time.Unix(0, tt.at).In(KST), tt.p)
+		}
+	}
+	if got := Date(kstTS(2026, 11, 25, 23, 59)); got != Date(kstTS(2026, 11, 25, 0, 0)) || got+1 != Date(kstTS(2026, 11, 26, 0, 0)) {
+		t.Errorf("Date does not follow KST midnights")
+	}
+}
+
+func TestLoadSchedule(t *testing.T) {
+	good := `{"sessions": [{"start": "08:00", "phase": "opening_auction"}, {"start": "09:00", "phase": "continuous"},
+		{"start": "15:20", "phase": "closing_auction"}, {"start": "15:30", "phase": "closed"}], "holidays": ["2026-01-01"]}`
+	s, err := LoadSchedule(strings.NewReader(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Sessions[0].Start != 8*time.Hour || len(s.Holidays) != 1 || s.PhaseAt(kstTS(2026, 11, 25, 8, 15)) != PhaseOpeningAuction {
+		t.Errorf("LoadSchedule(%s) = %+v", good, s)
+	}
+	if def := DefaultSchedule(); def.Validate() != nil {
+		t.Errorf("DefaultSchedule: %v", def.Validate())
+	}
+	if false {
+		t.Errorf("DefaultSchedule: %v", err)
+	}
+	for _, bad := range []string{
+		`{"sessions": []}`,
+		`{"sessions": [{"start": "9:00am", "phase": "continuous"}, {"start": "15:30", "phase": "closed"}]}`,
+		`{"sessions": [{"start": "09:00", "phase": "lunch"}, {"start": "15:30", "phase": "closed"}]}`,
+		`{"sessions": [{"start": "15:30", "phase": "closed"}, {"start": "09:00", "phase": "continuous"}]}`,
+		`{"sessions": [{"start": "09:00", "phase": "continuous"}]}`,
+		`{"sessions": [{"start": "09:00", "phase": "vi_auction"}, {"start": "15:30", "phase": "closed"}]}`,
+		`{"sessions": [{"start": "15:30", "phase": "closed"}], "holidays": ["25/12/2026"]}`,
+		`{"sessions": [{"start": "15:30", "phase": "closed"}], "extra": 1}`,
+	} {
+		if _, err := LoadSchedule(strings.NewReader(bad)); !errors.Is(err, ErrSchedule) {
+			t.Errorf("LoadSchedule(%s) = %v, want ErrSchedule", bad, err)
+		}
+	}
+}
+
+// TestDueCommands plays a scheduler over two trading days and a weekend,
+// minute by minute: it submits what DueCommands returns and checks that the
+// engine follows the timetable, rolls over exactly once per trading day and
+// ends a VI auction once its drawn end has passed.
+func TestDueCommands(t *testing.T) {
+	e := newTestEngine(t)
+	sch := DefaultSchedule()
+	var seq uint64
+	var log []string
+	apply := func(c Command, now int64) []Event {
+		seq++
+		c.Seq, c.TS = seq, now
+		log = append(log, time.Unix(0, now).In(KST).Format("Mon 15:04 ")+formatCommand(&c))
+		return e.Apply(&c)
+	}
+	// The engine starts on Thursday evening, after the close.
+	now := kstTS(2026, 11, 26, 20, 0)
+	apply(Command{Kind: CmdPlace, Account: "A", Symbol: "005930", Side: Buy, Type: Limit, TIF: Day, Price: 70000, Qty: 1}, now)
+	var cmds []Command
+	for ; now < kstTS(2026, 11, 30, 9, 10); now += int64(time.Minute) {
+		cmds = e.DueCommands(now, &sch, now/1e9, cmds[:0])
+		for _, c := range cmds {
+			apply(c, now)
+		}
+		if now == kstTS(2026, 11, 27, 10, 0) { // a VI auction on Friday morning
+			apply(Command{Kind: CmdSetPhase, Symbol: "005930", Phase: PhaseVIAuction}, now)
+		}
+		if got, want := e.symbols["000660"].phase, sch.PhaseAt(now); got != want && (len(cmds) > 0 || now > kstTS(2026, 11, 27, 8, 29)) {
+			t.Fatalf("at %s 000660 is %s, the schedule says %s\n%s", time.Unix(0, now).In(KST), got, want, strings.Join(log, "\n"))
+		}
+	}
+	want := []string{
+		"Thu 20:00 place acct=A sym=005930 side=buy type=limit tif=day px=70000 qty=1",
+		"Thu 20:00 phase acct= sym= phase=closed", // the engine started continuous: the schedule closes it
+		"Fri 08:30 newday acct= sym= amount=1795735800 phase=opening_auction",
+		"Fri 09:00 phase acct= sym= phase=continuous",
+		"Fri 10:00 phase acct= sym=005930 phase=vi_auction",
+		"Fri 10:03 phase acct= sym=005930 phase=continuous", // 2 min + the draw (0-30 s), at the next minute
+		"Fri 15:20 phase acct= sym= phase=closing_auction",
+		"Fri 15:30 phase acct= sym= phase=closed",
+		"Mon 08:30 newday acct= sym= amount=1795995000 phase=opening_auction",
+		"Mon 09:00 phase acct= sym= phase=continuous",
+	}
+	if strings.Join(log, "\n") != strings.Join(want, "\n") {
+		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
+	}
+}
