@@ -425,6 +425,13 @@ func (c *Client) start(ctx context.Context, method string, params any, f replyFu
 
 func (c *Client) encode(method string, params any) ([]byte, uint64, error) {
 	id := c.nextID.Add(1)
+	if b, ok := fastRequest(id, method, params); ok {
+		return b, id, nil
+	}
+	return encodeRequest(id, method, params)
+}
+
+func encodeRequest(id uint64, method string, params any) ([]byte, uint64, error) {
 	req := Request{ID: json.RawMessage(strconv.FormatUint(id, 10)), Method: method}
 	if params != nil {
 		p, err := json.Marshal(params)
