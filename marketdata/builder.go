@@ -49,6 +49,7 @@ type symbol struct {
 	bookHead Header     // header of the last book delta: Snapshot's
 	seq      [numSeqs]uint64
 	ticker   Ticker
+	status   Status                // the latest published; Seq 0 before the first
 	candles  [Day1 + 1]candleState // indexed by Interval
 
 	// Per-command flags, cleared by flush.
@@ -236,7 +237,19 @@ func (b *Builder) statusEvent(ev *matching.Event, head Header, sink Sink) {
 	case ev.Cmd != matching.CmdNewDay: // a new day's Price is its base price
 		st.AuctionPrice, st.Until, st.Trigger = ev.Price, ev.Until, ev.Text
 	}
+	s.status = *st
 	sink.Publish(st)
+}
+
+// Status returns the symbol's latest status message; false when the
+// symbol is unknown or has had none yet (no phase was ever set: it trades
+// continuously).
+func (b *Builder) Status(sym string) (Status, bool) {
+	s := b.symbols[sym]
+	if s == nil || s.status.Seq == 0 {
+		return Status{}, false
+	}
+	return s.status, true
 }
 
 // HasSymbol reports whether the builder was built with the symbol.

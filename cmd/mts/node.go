@@ -51,6 +51,9 @@ type nodeOptions struct {
 
 	Accounts []string // opened and funded at start (demo, --open-accounts)
 	Demo     bool
+	// Sessions, if set, runs the session scheduler on this timetable;
+	// nil trades continuously around the clock.
+	Sessions *matching.Schedule
 
 	Pprof bool // serve /debug/pprof/ (operators: profile a live process)
 	// tuneGateway, if set, adjusts the gateway's configuration (tests: a
@@ -86,8 +89,10 @@ type node struct {
 	httpSrv  *http.Server
 	httpDone chan error
 
-	demoStop context.CancelFunc
-	demoDone chan struct{}
+	demoStop  context.CancelFunc
+	demoDone  chan struct{}
+	schedStop context.CancelFunc
+	schedDone chan struct{}
 
 	closeOnce sync.Once
 	closeErr  error
@@ -184,7 +189,25 @@ func (n *node) startEngine(ctx context.Context) error {
 		}
 		n.log.Info("accounts opened and funded", "count", len(n.opts.Accounts), "took", time.Since(start).Round(time.Millisecond))
 	}
+	if n.opts.Sessions != nil {
+		n.startScheduler()
+	}
 	return nil
+}
+
+// startScheduler runs the session scheduler on the loop's clock.
+func (n *node) startScheduler() {
+	clock := n.opts.Clock
+	if clock == nil {
+		clock = func() int64 { return time.Now().UnixNano() }
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n.schedStop, n.schedDone = cancel, make(chan struct{})
+	s := &scheduler{loop: n.eng.loop, sch: *n.opts.Sessions, clock: clock, tick: 100 * time.Millisecond, log: n.log}
+	go func() {
+		defer close(n.schedDone)
+		s.run(ctx)
+	}()
 }
 
 // replayMarketData feeds the market-data builder every journal record up
@@ -377,7 +400,7 @@ func (n *node) Failed() <-chan struct{} {
 
 // Close stops the node in this order, each step complete before the next:
 //
-//  1. demo traders stop;
+//  1. demo traders and the session scheduler stop;
 //  2. intake stops: the gateway closes its WebSocket connections with
 //     "going away", the HTTP server stops, the engine unsubscribes from
 //     its command subject (commands already received are submitted);
@@ -396,6 +419,10 @@ func (n *node) close() error {
 	if n.demoStop != nil {
 		n.demoStop()
 		<-n.demoDone
+	}
+	if n.schedStop != nil {
+		n.schedStop()
+		<-n.schedDone
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

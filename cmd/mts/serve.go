@@ -56,6 +56,7 @@ type serveFlags struct {
 	connRate, accountRate float64
 	logLevel              string
 	pprof                 bool
+	sessions, clock       string
 }
 
 // runServe is `mts serve`, `mts engine` and `mts gateway`.
@@ -110,6 +111,8 @@ func parseServeFlags(cmd string, args []string, stderr io.Writer) (f serveFlags,
 		fs.IntVar(&f.snapEvery, "snapshot-every", 1_000_000, "take an engine snapshot every `N` records (0 = never by count)")
 		fs.StringVar(&f.openAccounts, "open-accounts", "", "open and fund accounts `PREFIX:COUNT` (PREFIX0001…) at start, for load tests")
 		fs.StringVar(&f.riskMode, "risk", "on", "pre-trade risk and accounts: on or off (off: any valid order is accepted, no accounts)")
+		fs.StringVar(&f.sessions, "sessions", "off", "trading sessions: off (continuous around the clock), krx (08:30 opening auction, 09:00 continuous, 15:20 closing auction, 15:30 closed, KST, weekdays) or a schedule `FILE`")
+		fs.StringVar(&f.clock, "clock", "", "run the server's clock from `HH:MM[@SPEED]` KST today at SPEED× (e.g. 08:55@10 to watch the opening auction); default: the wall clock")
 		fs.IntVar(&f.riskRate, "risk-rate", 0, "accepted orders per account per second before ORDER_RATE_EXCEEDED (`N`; 0 = default 50, -1 = no limit)")
 	}
 	if gateway {
@@ -163,6 +166,12 @@ func (m *Main) nodeOptions(cmd string, f serveFlags, log *slog.Logger) (nodeOpti
 			rc.RateMaxOrders = f.riskRate
 		}
 		opts.Risk = &rc
+	}
+	if opts.Sessions, err = loadSessions(f.sessions); err != nil {
+		return opts, fmt.Errorf("--sessions: %w", err)
+	}
+	if opts.Clock, err = parseClock(f.clock, time.Now); err != nil {
+		return opts, err
 	}
 	if opts.Accounts, err = parseOpenAccounts(f.openAccounts); err != nil {
 		return opts, err

@@ -1,6 +1,7 @@
 package natspub
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -158,9 +159,33 @@ func (f *Feed) Subscribe(symbol string, stream marketdata.Stream, fn func(m mark
 		if err := f.nc.FlushTimeout(f.cfg.SnapshotTimeout); err != nil {
 			f.report(symbol, err)
 		}
+		if stream == marketdata.StreamStatus {
+			f.fetchStatus(t)
+		}
 	}
 	var once sync.Once
 	return func() { once.Do(func() { f.unsubscribe(t, s) }) }, nil
+}
+
+// fetchStatus asks the publisher for the symbol's latest status and feeds
+// it to the topic like a live message, so that a subscriber who joins after
+// the last phase change still learns the phase; the topic ignores it if a
+// newer one arrived meanwhile.
+func (f *Feed) fetchStatus(t *topic) {
+	ctx, cancel := context.WithTimeout(context.Background(), f.cfg.SnapshotTimeout)
+	defer cancel()
+	data, err := RequestStatus(ctx, f.nc, t.key.symbol)
+	if err != nil {
+		f.report(t.key.symbol, err)
+		return
+	}
+	if len(data) == 0 {
+		return // no phase set yet
+	}
+	select {
+	case t.msgs <- &nats.Msg{Subject: Subject(t.key.symbol, marketdata.StreamStatus), Data: data}:
+	default:
+	}
 }
 
 // add adds s to its topic, opening the topic if it is the first.

@@ -81,6 +81,10 @@ func (p *Publisher) answer(m *nats.Msg) {
 	}
 	sym, _ := strings.CutPrefix(m.Subject, "md.")
 	sym, _ = strings.CutSuffix(sym, ".snapshot")
+	if m.Header.Get(streamHeader) == marketdata.StreamStatus.String() {
+		p.answerStatus(m, sym)
+		return
+	}
 	d, ok := p.b.Snapshot(sym)
 	if !ok {
 		p.report(failPublish, p.nc.PublishMsg(errorReply(m.Reply, CodeUnknownSymbol, "unknown symbol "+strconv.Quote(sym))))
@@ -88,6 +92,39 @@ func (p *Publisher) answer(m *nats.Msg) {
 	}
 	p.buf = d.Append(p.buf[:0])
 	p.report(failPublish, p.nc.Publish(m.Reply, p.buf))
+}
+
+// streamHeader on a snapshot request names the stream wanted: absent, the
+// book (Depth); "status", the symbol's latest Status (an empty reply when
+// it has none yet).
+const streamHeader = "Mts-Stream"
+
+func (p *Publisher) answerStatus(m *nats.Msg, sym string) {
+	if !p.b.HasSymbol(sym) {
+		p.report(failPublish, p.nc.PublishMsg(errorReply(m.Reply, CodeUnknownSymbol, "unknown symbol "+strconv.Quote(sym))))
+		return
+	}
+	p.buf = p.buf[:0]
+	if st, ok := p.b.Status(sym); ok {
+		p.buf = st.Append(p.buf)
+	}
+	p.report(failPublish, p.nc.Publish(m.Reply, p.buf))
+}
+
+// RequestStatus asks the publisher for symbol's latest market status. It
+// returns the raw encoding (empty when the symbol has had no status yet),
+// for a caller that feeds it where live status messages go.
+func RequestStatus(ctx context.Context, nc *nats.Conn, symbol string) ([]byte, error) {
+	req := nats.NewMsg(SnapshotSubject(symbol))
+	req.Header.Set(streamHeader, marketdata.StreamStatus.String())
+	r, err := nc.RequestMsgWithContext(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("natspub: status of %s: %w", symbol, err)
+	}
+	if code := r.Header.Get(errorCodeHeader); code != "" {
+		return nil, fmt.Errorf("%w: %s: %s %s", ErrSnapshot, symbol, code, r.Header.Get(errorHeader))
+	}
+	return r.Data, nil
 }
 
 func errorReply(subject string, code int, text string) *nats.Msg {

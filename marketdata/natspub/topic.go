@@ -151,6 +151,9 @@ func (t *topic) handle(m *nats.Msg) {
 	case *marketdata.Ticker:
 		t.ticker, t.hasTicker = *m, true
 	case *marketdata.Status:
+		if t.hasStatus && m.Seq <= t.status.Seq {
+			return // the fetched status, older than one already delivered
+		}
 		t.status, t.hasStatus = *m, true
 	}
 	t.deliver(t.msg)
