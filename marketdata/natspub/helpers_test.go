@@ -9,37 +9,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-
+	"github.com/mts-krx/mts/internal/natstest"
 	"github.com/mts-krx/mts/marketdata"
 	"github.com/mts-krx/mts/matching"
 )
 
-// runServer starts an embedded NATS server on a random port.
-func runServer(t testing.TB) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats server not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	return s
-}
-
-func connect(t testing.TB, s *server.Server) *nats.Conn {
-	t.Helper()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	return nc
-}
+// runServer and connect: the shared helpers of internal/natstest.
+var (
+	runServer = natstest.RunServer
+	connect   = natstest.Connect
+)
 
 func sampleInstruments(t testing.TB) []matching.Instrument {
 	t.Helper()

@@ -10,37 +10,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
+	"github.com/mts-krx/mts/internal/natstest"
 	"github.com/mts-krx/mts/matching"
 	"github.com/mts-krx/mts/risk"
 )
 
-// runNATS starts an embedded NATS server on a free loopback port.
-func runNATS(t testing.TB) *server.Server {
-	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go s.Start()
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("NATS server not ready")
-	}
-	t.Cleanup(s.Shutdown)
-	return s
-}
-
-func connect(t testing.TB, s *server.Server) *nats.Conn {
-	t.Helper()
-	nc, err := nats.Connect(s.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	return nc
-}
+// runNATS and connect: the shared helpers of internal/natstest.
+var (
+	runNATS = natstest.RunServer
+	connect = natstest.Connect
+)
 
 // memJournal keeps records in memory; with a gate, each Append waits for a
 // token (or for the gate to close).
