@@ -295,8 +295,12 @@ type cmdGen struct {
 	tsStep  int64     // nanoseconds between commands
 
 	// script holds commands to emit at given seqs instead of drawing one
-	// (the trading day's phase changes, see newDayGen).
+	// (the trading day's phase changes, see dayGen). viEnds are the ends
+	// of VI auctions the engine started, due at a seq; inVI says which
+	// symbols are in one now.
 	script map[uint64]Command
+	viEnds []genLift
+	inVI   map[string]bool
 }
 
 // genLift is a kill switch the generator will switch off at a later seq.
@@ -362,7 +366,15 @@ func (g *cmdGen) pct(p int) bool { return g.rng.IntN(100) < p }
 func (g *cmdGen) next() Command {
 	g.seq++
 	c, scripted := g.script[g.seq]
-	if !scripted {
+	switch {
+	case scripted:
+	case len(g.viEnds) > 0 && g.viEnds[0].at <= g.seq:
+		c = g.viEnds[0].c
+		g.viEnds = g.viEnds[1:]
+		if !g.inVI[c.Symbol] {
+			c = g.draw() // the day's script ended it first
+		}
+	default:
 		c = g.draw()
 	}
 	c.Seq, c.TS = g.seq, int64(g.seq)*g.tsStep
@@ -674,6 +686,13 @@ func (g *cmdGen) observe(evs []Event) {
 		switch {
 		case ev.Kind == EvTrade:
 			g.last[ev.Symbol] = ev.LastPx
+		case ev.Kind == EvMarketStatus && g.inVI != nil:
+			vi := ev.Phase == PhaseVIAuction
+			if vi && !g.inVI[ev.Symbol] {
+				// The scheduler's end of this VI, some commands later.
+				g.viEnds = append(g.viEnds, genLift{at: g.seq + 150, c: Command{Kind: CmdSetPhase, Symbol: ev.Symbol, Phase: PhaseContinuous}})
+			}
+			g.inVI[ev.Symbol] = vi
 		case ev.Kind != EvExec || ev.OrderID == 0 || ev.ExecType == ExecRejected:
 		case ev.ExecType == ExecNew:
 			g.add(ev)

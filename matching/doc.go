@@ -168,6 +168,27 @@
 // day's VI draws. Engine.Instrument reports the day's base price and limits
 // from then on.
 //
+// # Volatility interruptions (vi.go)
+//
+// With Config.VI set, a trade in continuous trading that would print at or
+// beyond a threshold does not happen: the static one (±10% of the last
+// auction's price, the base price before the open) or the dynamic one
+// (±3% for KOSPI200 stocks, ±6% for others, of the last trade price when
+// the taker began matching), each the first valid tick at or beyond the
+// rate. The symbol enters a VI auction (EvMarketStatus: the price that
+// triggered it, "static" or "dynamic", and Until, its scheduled end: two
+// minutes plus 0-30 s drawn from the day's seed, the command's seq and the
+// symbol). The taker's day remainder joins the auction (a market order at
+// the daily limit); an IOC or FOK remainder expires as usual, and a FOK
+// whose fill would cross a threshold expires up front (FOK_NOT_FILLABLE)
+// without triggering anything. The scheduler ends the auction with a
+// CmdSetPhase back to continuous (DueCommands says when), which uncrosses
+// it; its price becomes the static reference and the last price. ETFs and
+// ETNs (flat-tick instruments) have no VI; the closing auction's dynamic
+// VI (2% / 4%), which extends that auction, is not modelled. Without
+// Config.VI nothing triggers: a VI auction only a command can end needs a
+// scheduler.
+//
 // # Session schedule (schedule.go)
 //
 // The engine never reads a clock, so the trading day's timetable lives

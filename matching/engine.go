@@ -22,6 +22,11 @@ type Config struct {
 	// for one trading day; orders beyond it are rejected with TOO_MANY_ORDERS.
 	// Zero means DefaultMaxOrdersPerAccountDay.
 	MaxOrdersPerAccountDay int
+	// VI switches volatility interruptions on, with these thresholds
+	// (DefaultVI for KRX's). nil leaves them off: a VI auction ends only by
+	// a command, so an engine without a scheduler (DueCommands) must not
+	// start them. Like the instruments, it must be the same for a replay.
+	VI *VIConfig
 }
 
 // Limits on strings the engine keeps. They bound memory per order and the
@@ -96,6 +101,7 @@ type accountState struct {
 // for its contract. An Engine is not safe for concurrent use.
 type Engine struct {
 	maxOrdersPerDay int
+	vi              *VIConfig
 	risk            *risk.Checker
 	symbols         map[string]*symbolState
 	sorted          []*symbolState // by symbol: the canonical order for hashing
@@ -120,6 +126,7 @@ type Engine struct {
 func NewEngine(cfg Config) (*Engine, error) {
 	e := &Engine{
 		maxOrdersPerDay: cfg.MaxOrdersPerAccountDay,
+		vi:              cfg.VI,
 		risk:            cfg.Risk,
 		symbols:         make(map[string]*symbolState, len(cfg.Instruments)),
 		accounts:        make(map[string]*accountState),

@@ -19,6 +19,13 @@ func (e *Engine) execute(s *symbolState, t *taker) {
 		return
 	case stopped:
 		e.finish(s, t, ExecCanceled, StatusCanceled, CxlSelfMatch)
+	case s.phase.Auction() && t.info.tif == Day:
+		// A VI interrupted the matching: the remainder joins the auction,
+		// a market order at its most aggressive price.
+		if t.price == 0 {
+			t.price = t.limit
+		}
+		e.rest(s, t)
 	case t.info.typ == Market:
 		e.finish(s, t, ExecCanceled, StatusCanceled, CxlNoLiquidity)
 	case t.info.tif != Day:
@@ -43,16 +50,23 @@ func (e *Engine) rest(s *symbolState, t *taker) {
 }
 
 // match trades the taker against resting orders in price-time priority while
-// it crosses, applying self-match prevention. It reports whether self-match
-// prevention stopped the taker. One book event is emitted per price level
+// it crosses, applying self-match prevention, until a trade would trigger a
+// volatility interruption (vi.go): that trade does not happen, and the
+// symbol enters a VI auction. It reports whether self-match prevention
+// stopped the taker. One book event is emitted per price level
 // touched, when matching leaves that level.
 func (e *Engine) match(s *symbolState, t *taker) (stopped bool) {
 	opp := t.side.Opposite()
 	var at Price
 	touched := false
+	vi := e.viBand(s)
 	for t.leaves > 0 && !stopped {
 		m := s.book.Head(opp)
 		if m == nil || !t.crosses(m.Price) {
+			break
+		}
+		if vi.triggers(m.Price) {
+			e.startVI(s, &vi, m.Price)
 			break
 		}
 		if touched && m.Price != at {
@@ -107,15 +121,17 @@ func (e *Engine) fill(s *symbolState, t *taker, m *restingOrder) {
 }
 
 // fillable is the fill-or-kill pre-check: can the taker be filled in full
-// right now, without self-match prevention stopping it first? Orders of the
+// right now, without self-match prevention or a volatility interruption
+// stopping it first? Orders of the
 // taker's own account count for nothing; under cancel-resting they are
 // skipped (they will be canceled), under every other mode they end the walk
 // (the taker would be canceled or decremented there).
 func (e *Engine) fillable(s *symbolState, t *taker) bool {
 	need := t.leaves
 	mode := t.info.stp.resolve()
+	vi := e.viBand(s)
 	s.book.Orders(t.side.Opposite(), func(o *restingOrder) bool {
-		if !t.crosses(o.Price) {
+		if !t.crosses(o.Price) || vi.triggers(o.Price) {
 			return false
 		}
 		if o.Data.stpKey == t.info.stpKey {

@@ -28,7 +28,8 @@ import (
 // debit kill) amount req group confirm scope active, and for phase and
 // newday commands phase (sym defaults to "", every symbol) and text. type defaults to limit,
 // tif to day, acct to A1, sym to 005930. A file whose first line is
-// "# engine: risk" runs with the risk checker on.
+// "# engine: risk" runs with the risk checker on, "# engine: vi" with
+// volatility interruptions (DefaultVI), "# engine: risk vi" with both.
 var rewrite = flag.Bool("rewrite", false, "rewrite scenario and golden files with the current output")
 
 func TestScenarios(t *testing.T) {
@@ -47,8 +48,17 @@ func runScenario(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	e := newTestEngine(t)
-	if strings.HasPrefix(string(data), "# engine: risk") {
-		e = newRiskEngine(t)
+	if head, _, _ := strings.Cut(string(data), "\n"); strings.HasPrefix(head, "# engine:") {
+		for _, opt := range strings.Fields(strings.TrimPrefix(head, "# engine:")) {
+			switch opt {
+			case "risk":
+				e.risk = risk.New(risk.DefaultConfig())
+			case "vi":
+				e.vi = DefaultVI()
+			default:
+				t.Fatalf("%s: unknown engine option %q", path, opt)
+			}
+		}
 	}
 	var out strings.Builder
 	var seq uint64

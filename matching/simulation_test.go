@@ -72,13 +72,25 @@ type simMode struct {
 var (
 	simRiskOff = simMode{newTestEngine, newCmdGen}
 	simRiskOn  = simMode{newRiskEngine, newCmdGenRisk}
-	simDay     = simMode{newTestEngine, dayGen(newCmdGen)}
-	simDayRisk = simMode{newRiskEngine, dayGen(newCmdGenRisk)}
+	simDay     = simMode{withVI(newTestEngine), dayGen(newCmdGen)}
+	simDayRisk = simMode{withVI(newRiskEngine), dayGen(newCmdGenRisk)}
 )
 
+// withVI switches volatility interruptions on with thresholds narrow
+// enough for the generator's prices, a few ticks around the base, to reach
+// them now and then.
+func withVI(engine func(testing.TB) *Engine) func(testing.TB) *Engine {
+	return func(t testing.TB) *Engine {
+		e := engine(t)
+		e.vi = &VIConfig{StaticBP: 250, DynamicK200BP: 80, DynamicOtherBP: 120}
+		return e
+	}
+}
+
 // TestSimulationDay is the simulation over trading days: the random stream
-// runs through an opening auction, continuous trading with a VI auction and
-// a halt on single symbols, the closing auction, the close, a day rollover
+// runs through an opening auction, continuous trading with VI auctions (the
+// engine's, with narrow thresholds, ended 150 commands later, and one by
+// command) and a halt on single symbols, the closing auction, the close, a day rollover
 // and the next day's opening and closing auctions. Auction books cross,
 // uncross, expire and roll over; replay and snapshot recovery must still
 // reproduce every event and StateHash.
@@ -103,6 +115,7 @@ func TestSimulationDay(t *testing.T) {
 func dayGen(gen func(uint64, []Instrument) *cmdGen) func(uint64, []Instrument) *cmdGen {
 	return func(seed uint64, ins []Instrument) *cmdGen {
 		g := gen(seed, ins)
+		g.inVI = map[string]bool{}
 		phase := func(sym string, p Phase) Command { return Command{Kind: CmdSetPhase, Symbol: sym, Phase: p} }
 		g.script = map[uint64]Command{
 			1:      phase("", PhaseOpeningAuction),

@@ -31,3 +31,77 @@ func splitmix64(x uint64) uint64 {
 	x = (x ^ x>>27) * 0x94d049bb133111eb
 	return x ^ x>>31
 }
+
+// VIConfig holds the volatility interruption thresholds, in basis points
+// of the reference price (KRX.md, Volatility Interruption). They are data
+// because KRX changes them.
+type VIConfig struct {
+	StaticBP       int64 // from the last single-price auction's price (the base price before the open)
+	DynamicK200BP  int64 // from the last trade price, KOSPI200 stocks, continuous trading
+	DynamicOtherBP int64 // from the last trade price, other stocks, continuous trading
+}
+
+// DefaultVI is KRX's: static 10%, dynamic 3% (KOSPI200) or 6% (others).
+func DefaultVI() *VIConfig {
+	return &VIConfig{StaticBP: 1_000, DynamicK200BP: 300, DynamicOtherBP: 600}
+}
+
+// viBand is the price range a trade may print in without triggering a VI:
+// a trade at or above hi, or at or below lo, triggers one. staticHi and
+// staticLo say which kind triggered (static wins when both would).
+type viBand struct {
+	lo, hi             Price
+	staticLo, staticHi Price
+	on                 bool
+}
+
+// viBand computes the band for a taker about to match, from the static
+// reference (s.ref) and the dynamic one (the last trade price as matching
+// starts, so that one order sweeping several levels is measured from where
+// it began). Each threshold is the first valid tick at or beyond the
+// reference ± the rate. VIs apply to stocks in continuous trading only:
+// not to ETFs and ETNs (flat-tick instruments), and not inside auctions,
+// where nothing matches (KRX's dynamic VI during the closing auction, which
+// extends it, is not modelled).
+func (e *Engine) viBand(s *symbolState) viBand {
+	if e.vi == nil || s.phase != PhaseContinuous || s.inst.Tick == TickFlat5 {
+		return viBand{}
+	}
+	dyn := e.vi.DynamicOtherBP
+	if s.inst.KOSPI200 {
+		dyn = e.vi.DynamicK200BP
+	}
+	b := viBand{on: true}
+	b.staticLo, b.staticHi = viThresholds(s.inst.Tick, s.ref, e.vi.StaticBP)
+	dlo, dhi := viThresholds(s.inst.Tick, s.last, dyn)
+	b.lo, b.hi = max(b.staticLo, dlo), min(b.staticHi, dhi)
+	return b
+}
+
+// viThresholds returns the first valid tick at or below ref·(1 − bp), and
+// the first at or above ref·(1 + bp).
+func viThresholds(scheme TickScheme, ref Price, bp int64) (lo, hi Price) {
+	up := (int64(ref)*(10_000+bp) + 9_999) / 10_000
+	down := max(int64(ref)*(10_000-bp)/10_000, 1)
+	lo = Price(down)
+	lo -= lo % scheme.Tick(lo)
+	return lo, ceilTick(scheme, Price(up))
+}
+
+// triggers reports whether a trade at p triggers a VI.
+func (b *viBand) triggers(p Price) bool { return b.on && (p >= b.hi || p <= b.lo) }
+
+// startVI interrupts continuous trading in s: the trade at p that would
+// have printed does not, and the symbol enters a VI auction (its end drawn
+// by viEnd), reported by an EvMarketStatus with the price that triggered
+// it and the kind ("static" or "dynamic").
+func (e *Engine) startVI(s *symbolState, b *viBand, p Price) {
+	kind := "dynamic"
+	if p >= b.staticHi || p <= b.staticLo {
+		kind = "static"
+	}
+	s.phase, s.resume, s.viEnd = PhaseVIAuction, PhaseContinuous, e.viEnd(s)
+	ev := e.marketStatus(s)
+	ev.Price, ev.Text = p, kind
+	e.markAuction(s)
+}
