@@ -210,6 +210,48 @@ func newAuctionBook(orders []AuctionOrder, scheme TickScheme, lower, upper Price
 	return b
 }
 
+// indicativeCache keeps an auction book's grid, its floor table and its
+// per-level arrays between calls for one symbol, so that the indicative
+// price the engine publishes after every command of an auction costs a pass
+// over the book's levels and the grid, not a new grid each time. The grid
+// depends only on the tick scheme and the limits; it is rebuilt when they
+// change (a new day). It is a cache: not state, not hashed.
+type indicativeCache struct {
+	scheme       TickScheme
+	lower, upper Price
+	b            auctionBook
+}
+
+// indicative is Indicative over the cached grid.
+func (c *indicativeCache) indicative(orders []AuctionOrder, prev Price, scheme TickScheme, lower, upper Price) (Price, Qty) {
+	b := &c.b
+	if b.grid == nil || c.scheme != scheme || c.lower != lower || c.upper != upper {
+		g := auctionGrid(scheme, lower, upper)
+		*c = indicativeCache{scheme: scheme, lower: lower, upper: upper,
+			b: auctionBook{grid: g, bids: make([]Qty, len(g)), asks: make([]Qty, len(g))}}
+		b.index()
+	} else {
+		clear(b.bids)
+		clear(b.asks)
+	}
+	for i := range orders {
+		o := &orders[i]
+		switch l := b.levelOf(o); {
+		case l < 0:
+		case o.Side == Buy:
+			b.bids[l] += o.Qty
+		default:
+			b.asks[l] += o.Qty
+		}
+	}
+	b.cumulate()
+	lvl, vol := b.choose(prev)
+	if vol == 0 {
+		return 0, 0
+	}
+	return b.grid[lvl], vol
+}
+
 // auctionGrid lists the on-tick prices in [lower, upper], ascending.
 func auctionGrid(scheme TickScheme, lower, upper Price) []Price {
 	if lower < 1 {
@@ -324,7 +366,9 @@ func (b *auctionBook) levelOf(o *AuctionOrder) int {
 // cumulate fills cumB and cumA from bids and asks.
 func (b *auctionBook) cumulate() {
 	n := len(b.grid)
-	b.cumB, b.cumA = make([]Qty, n), make([]Qty, n)
+	if len(b.cumB) != n {
+		b.cumB, b.cumA = make([]Qty, n), make([]Qty, n)
+	}
 	var s Qty
 	for l := n - 1; l >= 0; l-- {
 		s += b.bids[l]

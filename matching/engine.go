@@ -74,6 +74,7 @@ type symbolState struct {
 	resume Phase // the phase a VI auction returns to
 	traded bool  // a trade happened today
 	dirty  bool  // an auction book changed during this command: EvAuction due
+	ind    indicativeCache
 }
 
 // orderRef is what a client order id points at.

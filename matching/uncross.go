@@ -1,5 +1,11 @@
 package matching
 
+import (
+	"slices"
+
+	"github.com/mts-krx/mts/orderbook"
+)
+
 // This file runs a symbol's single-price auctions inside the engine: the
 // book collects orders without matching while the symbol is in an auction
 // phase (and may be crossed then, and only then), the public sees the
@@ -28,6 +34,23 @@ func (e *Engine) auctionOrders(s *symbolState) []AuctionOrder {
 	return orders
 }
 
+// auctionLevels lists the symbol's price levels as one order each: all the
+// indicative price needs, at a cost in levels rather than orders, so that a
+// 100,000-order opening auction does not walk 100,000 orders per command.
+// (A market order rests at the daily limit, which is where Uncross ranks
+// it, so its level is exact.)
+func (e *Engine) auctionLevels(s *symbolState) []AuctionOrder {
+	orders := e.auction[:0]
+	for _, side := range [2]Side{Buy, Sell} {
+		s.book.Levels(side, func(l orderbook.Level) bool {
+			orders = append(orders, AuctionOrder{Side: side, Price: l.Price, Qty: l.Qty, Seq: uint64(len(orders))})
+			return true
+		})
+	}
+	e.auction = orders
+	return orders
+}
+
 // markAuction notes that an auction book changed in this command, so that
 // Apply ends it with the symbol's EvAuction.
 func (e *Engine) markAuction(s *symbolState) {
@@ -47,7 +70,7 @@ func (e *Engine) publishIndicative() {
 		if !s.phase.Auction() {
 			continue // the command ended the auction: its uncross said it all
 		}
-		px, vol := Indicative(e.auctionOrders(s), s.last, s.inst.Tick, s.lower, s.upper)
+		px, vol := s.ind.indicative(e.auctionLevels(s), s.last, s.inst.Tick, s.lower, s.upper)
 		e.events = append(e.events, Event{
 			Kind: EvAuction, Seq: e.cur.seq, TS: e.cur.ts, Symbol: s.inst.Symbol, Phase: s.phase, Price: px, Qty: vol,
 		})
@@ -76,6 +99,15 @@ func (e *Engine) uncrossBook(s *symbolState, limitRounds bool) Price {
 	orders := e.auctionOrders(s)
 	res := uncross(orders, s.last, s.inst.Tick, s.lower, s.upper, 1, limitRounds)
 	if res.Volume > 0 {
+		// Three events a trade, and at most a book event per filled order:
+		// one allocation here rather than a dozen doublings of a large slice.
+		filled := 0
+		for _, q := range res.Filled {
+			if q > 0 {
+				filled++
+			}
+		}
+		e.events = slices.Grow(e.events, 3*len(res.Fills)+filled)
 		for _, f := range res.Fills {
 			e.auctionFill(s, f, res.Price)
 		}

@@ -1,6 +1,8 @@
 package matching
 
 import (
+	"runtime"
+	"strconv"
 	"testing"
 
 	"pgregory.net/rapid"
@@ -120,4 +122,64 @@ func bruteAuction(s *symbolState, orders []Command) (vmax Qty, at map[Price]Qty)
 		vmax = max(vmax, at[p])
 	}
 	return vmax, at
+}
+
+// auctionEngine returns an engine whose 005930 is in the opening auction
+// with the orders of auctionBenchBook(n) resting, and the next seq.
+func auctionEngine(b *testing.B, n int) (*Engine, uint64) {
+	e := newTestEngine(b)
+	seq := uint64(1)
+	e.Apply(&Command{Kind: CmdSetPhase, Seq: seq, Symbol: "005930", Phase: PhaseOpeningAuction})
+	for i, o := range auctionBenchBook(n) {
+		seq++
+		c := Command{Kind: CmdPlace, Seq: seq, Account: "A" + strconv.Itoa(i%5000), Symbol: "005930",
+			Side: o.Side, Type: Limit, TIF: Day, Price: o.Price, Qty: o.Qty}
+		if o.Price == 0 {
+			c.Type = Market
+		}
+		if evs := e.Apply(&c); evs[0].ExecType != ExecNew {
+			b.Fatalf("order %d refused: %s", i, formatEvent(&evs[0]))
+		}
+	}
+	return e, seq
+}
+
+// BenchmarkEngineUncross is the opening uncross of a 100,000-order book in
+// the engine: the auction itself plus reporting and settling every fill
+// (issue 6's target: 50 ms).
+func BenchmarkEngineUncross(b *testing.B) {
+	var events int
+	for range b.N {
+		b.StopTimer()
+		e, seq := auctionEngine(b, 100_000)
+		runtime.GC() // the set-up's garbage is not the uncross's
+		b.StartTimer()
+		events = len(e.Apply(&Command{Kind: CmdSetPhase, Seq: seq + 1, Symbol: "005930", Phase: PhaseContinuous}))
+	}
+	b.ReportMetric(float64(events), "events")
+}
+
+// BenchmarkAuctionPlace is one order entered into a 100,000-order auction
+// book: acceptance plus the indicative price it publishes.
+func BenchmarkAuctionPlace(b *testing.B) {
+	e, seq := auctionEngine(b, 100_000)
+	c := Command{Kind: CmdPlace, Account: "B", Symbol: "005930", Side: Buy, Type: Limit, TIF: Day, Price: 71_000, Qty: 1}
+	cancel := Command{Kind: CmdCancel, Account: "B", Symbol: "005930"}
+	accounts := make([]string, 1000) // the daily order cap is 50 an account
+	for i := range accounts {
+		accounts[i] = "B" + strconv.Itoa(i)
+	}
+	i := 0
+	for b.Loop() {
+		seq++
+		c.Seq, c.Account = seq, accounts[i/40%len(accounts)]
+		id := e.Apply(&c)[0].OrderID
+		if id == 0 {
+			b.Fatal("order refused")
+		}
+		seq++
+		cancel.Seq, cancel.OrderID, cancel.Account = seq, id, c.Account
+		e.Apply(&cancel)
+		i++
+	}
 }
