@@ -91,7 +91,7 @@ func (c *conn) handle(data []byte) {
 	}
 	c.inflight.Add(1)
 	c.reqs.Add(1)
-	go c.serve(req, m, start, now)
+	c.srv.workers.run(func() { c.serve(req, m, start, now) })
 }
 
 func (c *conn) serve(req api.Request, m *method, start, now time.Time) {

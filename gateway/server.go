@@ -30,6 +30,7 @@ type Server struct {
 	ctx       context.Context
 	cancel    context.CancelFunc
 	deadlines *deadlines // request contexts, children of ctx
+	workers   *workers   // run request goroutines' work
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
@@ -66,6 +67,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.deadlines = newDeadlines(s.ctx, cfg.RequestTimeout)
+	s.workers = newWorkers()
 	s.up = websocket.Upgrader{
 		ReadBufferSize: readBufferSize, WriteBufferSize: writeBufferSize,
 		WriteBufferPool: &sync.Pool{},
@@ -156,6 +158,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		close(done)
 	}()
 	defer s.hub.close()
+	defer s.workers.stop()
 	select {
 	case <-done:
 		return nil
