@@ -58,7 +58,7 @@ func TestE2EOpeningAuction(t *testing.T) {
 	if p := ind.(*api.MarketStatus).IndicativePrice; p != "71000" && p != "71100" {
 		t.Fatalf("indicative price %s, want one of the crossing prices", p)
 	}
-	open, at := wi.waitFor(t, at, "the open at 09:00", phase("continuous"))
+	open, _ := wi.waitFor(t, at, "the open at 09:00", phase("continuous"))
 	px := open.(*api.MarketStatus).AuctionPrice
 	if px == "" {
 		t.Fatalf("the open uncrossed nothing: %+v", open)
