@@ -192,3 +192,25 @@ func (e *Engine) Positions(account string, dst []PositionView) []PositionView {
 	})
 	return dst
 }
+
+// MarketStatus is a symbol's trading state: its phase and today's prices.
+type MarketStatus struct {
+	Phase        Phase
+	Base         Price // today's base price
+	Lower, Upper Price // today's daily limits
+	Last         Price // last trade price (the base price before the first)
+	Reference    Price // the static VI reference: the last auction's price
+	Until        int64 // a VI auction's scheduled end (Unix ns); 0 otherwise
+}
+
+// Status returns a symbol's trading state, or false for an unknown symbol.
+// Like the other reads it runs on the loop (Request.Read).
+func (e *Engine) Status(symbol string) (MarketStatus, bool) {
+	s := e.symbols[symbol]
+	if s == nil {
+		return MarketStatus{}, false
+	}
+	return MarketStatus{
+		Phase: s.phase, Base: s.base, Lower: s.lower, Upper: s.upper, Last: s.last, Reference: s.ref, Until: s.viEnd,
+	}, true
+}

@@ -187,7 +187,9 @@ func (s *Schedule) Next(ts int64) (at int64, p Phase) {
 //  1. the day rollover, CmdNewDay{Phase: sch.PhaseAt(now), Amount: seed},
 //     once a trading day's first session has begun (Opened) while the
 //     engine's day (its last rollover, or its first command) is an earlier
-//     date; or else
+//     date (an engine that has applied nothing, or recovered from a
+//     snapshot too old to record its day, is taken to be on today's); or
+//     else
 //  2. a market-wide CmdSetPhase{Phase: sch.PhaseAt(now)} when that differs
 //     from the phase last set market-wide; and then
 //  3. for every symbol in a VI auction whose scheduled end has passed, in
@@ -200,7 +202,7 @@ func (s *Schedule) Next(ts int64) (at int64, p Phase) {
 // again, so that nothing is submitted twice.
 func (e *Engine) DueCommands(now int64, sch *Schedule, seed int64, dst []Command) []Command {
 	want := sch.PhaseAt(now)
-	if sch.Opened(now) && Date(e.dayStart) < Date(now) {
+	if sch.Opened(now) && e.dayStart != 0 && Date(e.dayStart) < Date(now) {
 		return append(dst, Command{Kind: CmdNewDay, Phase: want, Amount: seed, Text: "schedule"})
 	}
 	if want != e.marketPhase {

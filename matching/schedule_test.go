@@ -139,3 +139,23 @@ func TestDueCommands(t *testing.T) {
 		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestStatus(t *testing.T) {
+	e := newTestEngine(t)
+	e.Apply(&Command{Kind: CmdSetPhase, Seq: 1, TS: 5, Symbol: "005930", Phase: PhaseVIAuction})
+	st, ok := e.Status("005930")
+	if !ok || st.Phase != PhaseVIAuction || st.Base != 71_000 || st.Lower != 49_700 || st.Upper != 92_300 ||
+		st.Last != 71_000 || st.Reference != 71_000 || st.Until < 5+int64(VIAuctionLen) || st.Until > 5+int64(VIAuctionLen+VIRandomEndMax) {
+		t.Errorf("Status(005930) = %+v, %v", st, ok)
+	}
+	if _, ok := e.Status("nope"); ok {
+		t.Error("Status of an unknown symbol")
+	}
+	// A fresh engine is on today's day: the schedule moves it into the
+	// opening auction, no rollover.
+	sch := DefaultSchedule()
+	got := newTestEngine(t).DueCommands(kstTS(2026, 11, 25, 8, 45), &sch, 1, nil)
+	if len(got) != 1 || got[0].Kind != CmdSetPhase || got[0].Phase != PhaseOpeningAuction {
+		t.Errorf("DueCommands on a fresh engine at 08:45 = %+v, want the opening auction", got)
+	}
+}
