@@ -180,11 +180,13 @@ func (c *conn) finish(id json.RawMessage, name string, start time.Time, a answer
 	if a.err != nil {
 		rep.Status = a.err.Status()
 	}
-	if !c.q.pushPrivate(encodeReply(&rep)) {
+	frame := encodeReply(&rep)
+	// Counted before the push: a client that has its reply finds it counted.
+	c.srv.cfg.Metrics.Request(name, rep.Status, time.Since(start))
+	if !c.q.pushPrivate(frame) {
 		c.slowConsumer()
 		return
 	}
-	c.srv.cfg.Metrics.Request(name, rep.Status, time.Since(start))
 	if a.after != nil {
 		a.after()
 	}
