@@ -98,7 +98,7 @@ func BenchmarkFanoutWebSocket(b *testing.B) {
 	e.waitMembers("book.005930", conns)
 	e.md.publish(marketdata.StreamBook, bookSnap(1))
 	b.ResetTimer()
-	start := time.Now()
+	start, writes0 := time.Now(), batchWrites.Load()
 	for i := range b.N {
 		e.md.publish(marketdata.StreamBook, bookDelta(uint64(i)+2))
 	}
@@ -123,6 +123,7 @@ func BenchmarkFanoutWebSocket(b *testing.B) {
 	wg.Wait()
 	b.ReportMetric(float64(total())/elapsed.Seconds(), "msgs/s")
 	b.ReportMetric(float64(total())/float64(want), "delivered/sent")
+	b.ReportMetric(float64(total())/float64(batchWrites.Load()-writes0), "msgs/write")
 }
 
 // TestIdleConnectionMemory measures what an idle, authenticated

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -168,6 +169,10 @@ func (c *conn) writeLoop() {
 			}
 			continue
 		}
+		// Let the goroutines that were made runnable with this one (request
+		// workers woken by one read of backend replies, say) queue their
+		// frames first, so that more go out in this batch's one write.
+		runtime.Gosched()
 		var cl *closeFrame
 		var dead bool
 		batch, cl, dead = c.q.take(batch)

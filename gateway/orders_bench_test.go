@@ -109,7 +109,7 @@ func BenchmarkOrdersWebSocket(b *testing.B) {
 	var firstErr atomic.Value
 	var wg sync.WaitGroup
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0, writes0 := time.Now(), cpuTime(), batchWrites.Load()
 	for i, cl := range clients {
 		n := b.N / conns
 		if i < b.N%conns {
@@ -136,6 +136,7 @@ func BenchmarkOrdersWebSocket(b *testing.B) {
 	wg.Wait()
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "orders/s")
 	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/float64(b.N), "cpu-µs/order")
+	b.ReportMetric(float64(b.N)/float64(batchWrites.Load()-writes0), "replies/write")
 	if n := failed.Load(); n > 0 {
 		b.Fatalf("%d of %d orders failed, the first with %v", n, b.N, firstErr.Load())
 	}
