@@ -73,9 +73,9 @@ func (p Phase) admits(typ OrderType, tif TIF) Reason {
 // setPhase applies CmdSetPhase: every symbol (Symbol "") or one enters
 // Phase, in symbol order. A symbol already in the phase is left alone and
 // reported by nothing. A halt is the symbol's own: a market-wide change
-// passes a halted symbol by (only the close reaches it), and only a
-// command naming the symbol lifts it. A refused command (unknown phase or symbol) is
-// answered with one EvMarketStatus carrying the reason.
+// passes a halted symbol by (only the close reaches it), and only a command
+// naming the symbol lifts it. A refused command (unknown phase or symbol)
+// is answered with one EvMarketStatus carrying the reason.
 func (e *Engine) setPhase(c *Command) {
 	var s *symbolState
 	r := ReasonNone

@@ -124,7 +124,7 @@ func (e *Engine) uncrossBook(s *symbolState, limitRounds bool) Price {
 		}
 		s.ref = res.Price
 	}
-	e.cancelMarketOrders(s)
+	e.cancelMarketOrders(s, orders)
 	return res.Price
 }
 
@@ -186,23 +186,17 @@ func (e *Engine) auctionReport(s *symbolState, o *restingOrder, px Price, q Qty,
 	}
 }
 
-// cancelMarketOrders cancels the market orders resting on the book (only an
-// auction rests them), bids then asks in priority order.
-func (e *Engine) cancelMarketOrders(s *symbolState) {
-	ids := e.scratch[:0]
-	for _, side := range [2]Side{Buy, Sell} {
-		s.book.Orders(side, func(o *restingOrder) bool {
-			if o.Data.typ == Market {
-				ids = append(ids, o.ID)
-			}
-			return true
-		})
+// cancelMarketOrders cancels the market orders of the auction (orders, in
+// its bids-then-asks priority order) that are still on the book.
+func (e *Engine) cancelMarketOrders(s *symbolState, orders []AuctionOrder) {
+	for i := range orders {
+		if orders[i].Price != 0 {
+			continue
+		}
+		if o := s.book.Get(orders[i].ID); o != nil {
+			side, price := o.Side, o.Price
+			e.cancelResting(s, o, o.Qty, CxlNoLiquidity)
+			e.level(s, side, price)
+		}
 	}
-	for _, id := range ids {
-		o := s.book.Get(id)
-		side, price := o.Side, o.Price
-		e.cancelResting(s, o, o.Qty, CxlNoLiquidity)
-		e.level(s, side, price)
-	}
-	e.scratch = ids
 }
