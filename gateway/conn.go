@@ -21,9 +21,9 @@ import (
 //   - the reader (the HTTP handler's goroutine, kept after the upgrade)
 //     reads frames, decodes envelopes, checks auth and rate limits, and
 //     answers cheap methods itself; methods that wait on the backend or a
-//     feed run on a goroutine each, at most MaxInFlight at once, so order
-//     entry is pipelined and replies come back in completion order,
-//     matched by id;
+//     feed run on a worker each (Server.workers), at most MaxInFlight at
+//     once, so order entry is pipelined and replies come back in
+//     completion order, matched by id;
 //   - the writer drains the send queue to the socket in batches, each
 //     written with one system call (batchConn), sends pings, and sends
 //     the close frame.

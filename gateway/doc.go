@@ -21,8 +21,18 @@
 // kept after the upgrade) and the writer; each request that waits on the
 // backend or a feed runs on a goroutine of its own, at most MaxInFlight at
 // once (beyond: RATE_LIMITED), so order entry is pipelined and replies come
-// back in completion order, matched by id. Per gateway: nothing of its
-// own; MarketData and Backend call back on theirs.
+// back in completion order, matched by id. Per gateway: the workers those
+// requests run on (an idle one is reused, keeping its grown stack; else a
+// new one starts; idle ones end after 10 s); MarketData and Backend call
+// back on their own goroutines.
+//
+// Cost per message. The writer sends each batch it takes from the send
+// queue with one write system call (batchConn, under gorilla's framing),
+// after yielding once so that replies finishing together share it. The
+// hot requests (the envelope, order.place and order.cancel params) and
+// order replies are read and written without reflection, byte for byte
+// as DecodeStrict and json.Marshal would, which fall back for anything
+// else; requests share a deadline context per 10 ms.
 //
 // Back-pressure. Nothing that produces messages ever blocks on a client:
 // every message goes through the connection's bounded sendQueue
