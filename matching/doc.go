@@ -137,7 +137,8 @@
 // that changed an auction book the engine appends an EvAuction with the
 // indicative price and volume. Entering continuous trading or the close from
 // any other phase uncrosses the book (uncross.go): Uncross picks the price
-// and allocates (with KRX's limit rounds when the opening auction ends), and
+// and allocates (with KRX's limit rounds for the uncross that sets the
+// day's opening price: the opening auction's, normally), and
 // each of its trades is reported and settled as a continuous trade is, at
 // the auction price, with the later order as the taker; self-match
 // prevention does not reorder an auction (a self_match alert is raised

@@ -108,7 +108,9 @@ func (e *Engine) setPhase(c *Command) {
 // enterPhase moves one symbol into phase p. Entering continuous trading or
 // the close from any other phase uncrosses the book first (a no-op unless it
 // is crossed, which only an auction, or a halt during one, leaves it), with
-// KRX's limit rounds when the opening auction ends. Entering the close then
+// KRX's limit rounds when it sets the day's opening price (nothing has
+// traded yet today: normally the end of the opening auction, but also the
+// lifting of a halt called during it). Entering the close then
 // fixes the closing price and expires every open order (eod.go). The status
 // event carries the auction price.
 func (e *Engine) enterPhase(s *symbolState, p Phase) {
@@ -128,7 +130,7 @@ func (e *Engine) enterPhase(s *symbolState, p Phase) {
 	}
 	var px Price
 	if (p == PhaseContinuous || p == PhaseClosed) && from != PhaseContinuous {
-		px = e.uncrossBook(s, from == PhaseOpeningAuction)
+		px = e.uncrossBook(s, !s.traded)
 	}
 	if p == PhaseClosed {
 		e.closeSymbol(s)

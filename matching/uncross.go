@@ -81,9 +81,10 @@ func (e *Engine) publishIndicative() {
 
 // uncrossBook runs the single-price auction over the symbol's book and
 // returns the auction price (0 when nothing traded). The previous price is
-// the last price (the base price before the day's first trade). The
-// opening auction allocates at a daily limit in KRX's rounds; the others
-// keep time priority there.
+// the last price (the base price before the day's first trade). With
+// limitRounds (the uncross that sets the opening price) the short side at
+// a daily limit is allocated in KRX's rounds; otherwise it keeps time
+// priority there.
 //
 // Each AuctionFill becomes a trade at the auction price, reported as a
 // continuous trade is (EvTrade, then the maker's and the taker's ExecTrade)
