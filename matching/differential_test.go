@@ -301,6 +301,7 @@ type cmdGen struct {
 	script map[uint64]Command
 	viEnds []genLift
 	inVI   map[string]bool
+	market Phase // the last market-wide phase the script set
 }
 
 // genLift is a kill switch the generator will switch off at a later seq.
@@ -368,6 +369,9 @@ func (g *cmdGen) next() Command {
 	c, scripted := g.script[g.seq]
 	switch {
 	case scripted:
+		if c.Symbol == "" {
+			g.market = c.Phase
+		}
 	case len(g.viEnds) > 0 && g.viEnds[0].at <= g.seq:
 		c = g.viEnds[0].c
 		g.viEnds = g.viEnds[1:]
@@ -689,8 +693,13 @@ func (g *cmdGen) observe(evs []Event) {
 		case ev.Kind == EvMarketStatus && g.inVI != nil:
 			vi := ev.Phase == PhaseVIAuction
 			if vi && !g.inVI[ev.Symbol] {
-				// The scheduler's end of this VI, some commands later.
-				g.viEnds = append(g.viEnds, genLift{at: g.seq + 150, c: Command{Kind: CmdSetPhase, Symbol: ev.Symbol, Phase: PhaseContinuous}})
+				// The scheduler's end of this VI, some commands later: back
+				// to continuous trading, or on to the close it delayed.
+				end := PhaseContinuous
+				if g.market == PhaseClosed {
+					end = PhaseClosed
+				}
+				g.viEnds = append(g.viEnds, genLift{at: g.seq + 150, c: Command{Kind: CmdSetPhase, Symbol: ev.Symbol, Phase: end}})
 			}
 			g.inVI[ev.Symbol] = vi
 		case ev.Kind != EvExec || ev.OrderID == 0 || ev.ExecType == ExecRejected:

@@ -184,9 +184,13 @@
 // whose fill would cross a threshold expires up front (FOK_NOT_FILLABLE)
 // without triggering anything. The scheduler ends the auction with a
 // CmdSetPhase back to continuous (DueCommands says when), which uncrosses
-// it; its price becomes the static reference and the last price. ETFs and
-// ETNs (flat-tick instruments) have no VI; the closing auction's dynamic
-// VI (2% / 4%), which extends that auction, is not modelled. Without
+// it; its price becomes the static reference and the last price. The end
+// of an opening or closing auction is checked the same way, on the price
+// it would uncross at: the static thresholds, and for the closing auction
+// the dynamic closing ones (±2% / ±4% of the last trade). Instead of
+// uncrossing, the auction becomes a VI auction that delays the open or the
+// close and ends (uncrossing whatever the price) in the phase it
+// interrupted. ETFs and ETNs (flat-tick instruments) have no VI. Without
 // Config.VI nothing triggers: a VI auction only a command can end needs a
 // scheduler.
 //

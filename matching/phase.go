@@ -115,7 +115,7 @@ func (e *Engine) setPhase(c *Command) {
 // event carries the auction price.
 func (e *Engine) enterPhase(s *symbolState, p Phase) {
 	from := s.phase
-	if from == p {
+	if from == p || e.auctionVI(s, from, p) {
 		return
 	}
 	s.phase = p

@@ -82,7 +82,7 @@ var (
 func withVI(engine func(testing.TB) *Engine) func(testing.TB) *Engine {
 	return func(t testing.TB) *Engine {
 		e := engine(t)
-		e.vi = &VIConfig{StaticBP: 250, DynamicK200BP: 80, DynamicOtherBP: 120}
+		e.vi = &VIConfig{StaticBP: 250, DynamicK200BP: 80, DynamicOtherBP: 120, DynamicCloseK200BP: 50, DynamicCloseOtherBP: 80}
 		return e
 	}
 }

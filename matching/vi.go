@@ -36,14 +36,17 @@ func splitmix64(x uint64) uint64 {
 // of the reference price (KRX.md, Volatility Interruption). They are data
 // because KRX changes them.
 type VIConfig struct {
-	StaticBP       int64 // from the last single-price auction's price (the base price before the open)
-	DynamicK200BP  int64 // from the last trade price, KOSPI200 stocks, continuous trading
-	DynamicOtherBP int64 // from the last trade price, other stocks, continuous trading
+	StaticBP            int64 // from the last single-price auction's price (the base price before the open)
+	DynamicK200BP       int64 // from the last trade price, KOSPI200 stocks, continuous trading
+	DynamicOtherBP      int64 // from the last trade price, other stocks, continuous trading
+	DynamicCloseK200BP  int64 // from the last trade price, KOSPI200 stocks, the closing auction's price
+	DynamicCloseOtherBP int64 // from the last trade price, other stocks, the closing auction's price
 }
 
-// DefaultVI is KRX's: static 10%, dynamic 3% (KOSPI200) or 6% (others).
+// DefaultVI is KRX's: static 10%; dynamic 3% (KOSPI200) or 6% (others) in
+// continuous trading, 2% or 4% on the closing auction's price.
 func DefaultVI() *VIConfig {
-	return &VIConfig{StaticBP: 1_000, DynamicK200BP: 300, DynamicOtherBP: 600}
+	return &VIConfig{StaticBP: 1_000, DynamicK200BP: 300, DynamicOtherBP: 600, DynamicCloseK200BP: 200, DynamicCloseOtherBP: 400}
 }
 
 // viBand is the price range a trade may print in without triggering a VI:
@@ -91,7 +94,43 @@ func viThresholds(scheme TickScheme, ref Price, bp int64) (lo, hi Price) {
 // triggers reports whether a trade at p triggers a VI.
 func (b *viBand) triggers(p Price) bool { return b.on && (p >= b.hi || p <= b.lo) }
 
-// startVI interrupts continuous trading in s: the trade at p that would
+// auctionVI checks the price an opening or closing auction is about to
+// uncross at (the indicative price, as the phase moves on to p): at or
+// beyond the static thresholds, or for the closing auction the dynamic
+// closing ones (from the last trade price), it does not uncross. The
+// auction becomes a VI auction instead, delaying the open or the close by
+// VIAuctionLen plus the draw, and returns to p when it ends (the
+// scheduler's CmdSetPhase), uncrossing then whatever the price: a VI
+// auction's own end triggers nothing. It reports whether it did so.
+func (e *Engine) auctionVI(s *symbolState, from, p Phase) bool {
+	if e.vi == nil || s.inst.Tick == TickFlat5 || (from != PhaseOpeningAuction && from != PhaseClosingAuction) ||
+		(p != PhaseContinuous && p != PhaseClosed) {
+		return false
+	}
+	px, _ := s.ind.indicative(e.auctionLevels(s), s.last, s.inst.Tick, s.lower, s.upper)
+	if px == 0 {
+		return false
+	}
+	b := viBand{on: true}
+	b.staticLo, b.staticHi = viThresholds(s.inst.Tick, s.ref, e.vi.StaticBP)
+	b.lo, b.hi = b.staticLo, b.staticHi
+	if from == PhaseClosingAuction {
+		dyn := e.vi.DynamicCloseOtherBP
+		if s.inst.KOSPI200 {
+			dyn = e.vi.DynamicCloseK200BP
+		}
+		dlo, dhi := viThresholds(s.inst.Tick, s.last, dyn)
+		b.lo, b.hi = max(b.lo, dlo), min(b.hi, dhi)
+	}
+	if !b.triggers(px) {
+		return false
+	}
+	e.startVI(s, &b, px)
+	s.resume = p
+	return true
+}
+
+// startVI interrupts continuous trading in s (or an auction's end): the trade at p that would
 // have printed does not, and the symbol enters a VI auction (its end drawn
 // by viEnd), reported by an EvMarketStatus with the price that triggered
 // it and the kind ("static" or "dynamic").
