@@ -159,3 +159,41 @@ func TestStatus(t *testing.T) {
 		t.Errorf("DueCommands on a fresh engine at 08:45 = %+v, want the opening auction", got)
 	}
 }
+
+// TestDueCommandsDelayedClose: a VI that delays the close is ended by the
+// scheduler with the close, once its drawn end has passed, and not before.
+func TestDueCommandsDelayedClose(t *testing.T) {
+	e := newTestEngine(t)
+	e.vi = DefaultVI()
+	sch := DefaultSchedule()
+	var seq uint64
+	apply := func(c Command, now int64) []Event {
+		seq++
+		c.Seq, c.TS = seq, now
+		return e.Apply(&c)
+	}
+	now := kstTS(2026, 11, 25, 15, 20)
+	apply(Command{Kind: CmdSetPhase, Phase: PhaseClosingAuction}, now)
+	// 72500 is the first tick at or above 71000 + 2% (the last price is the base).
+	apply(Command{Kind: CmdPlace, Account: "B", Symbol: "005930", Side: Buy, Type: Limit, TIF: Day, Price: 72_500, Qty: 1}, now)
+	apply(Command{Kind: CmdPlace, Account: "S", Symbol: "005930", Side: Sell, Type: Limit, TIF: Day, Price: 72_500, Qty: 1}, now)
+	now = kstTS(2026, 11, 25, 15, 30)
+	for _, c := range e.DueCommands(now, &sch, 1, nil) {
+		apply(c, now)
+	}
+	st, _ := e.Status("005930")
+	if st.Phase != PhaseVIAuction {
+		t.Fatalf("005930 is %s after the close, want a VI auction delaying it", st.Phase)
+	}
+	if due := e.DueCommands(st.Until-1, &sch, 1, nil); len(due) != 0 {
+		t.Errorf("before the VI's end: due %+v, want nothing", due)
+	}
+	due := e.DueCommands(st.Until, &sch, 1, nil)
+	if len(due) != 1 || due[0].Symbol != "005930" || due[0].Phase != PhaseClosed {
+		t.Fatalf("at the VI's end: due %+v, want 005930's close", due)
+	}
+	evs := apply(due[0], st.Until)
+	if last := evs[len(evs)-1]; last.Kind != EvMarketStatus || last.Phase != PhaseClosed || last.Price != 72_500 {
+		t.Errorf("the delayed close ends with %s, want 005930 closed at 72500", formatEvent(&last))
+	}
+}
