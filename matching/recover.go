@@ -66,6 +66,13 @@ func Recover(newEngine func() (*Engine, error), snaps SnapshotStore, log Log, op
 			return nil, stats, err
 		}
 	}
+	if !opts.Verify {
+		stats.Replayed, err = replayPipelined(e, log, e.Seq()+1)
+		if err != nil {
+			return nil, stats, err
+		}
+		return e, stats, nil
+	}
 	r := replayer{e: e, snaps: snaps, verify: opts.Verify, check: seqs}
 	err = log.Read(e.Seq()+1, r.apply)
 	stats.Replayed, stats.Checked = r.applied, r.checked
