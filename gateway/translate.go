@@ -226,7 +226,7 @@ func parseOrderType(s string) (matching.OrderType, *api.Error) {
 	if v, ok := matching.ParseOrderType(s); ok {
 		return v, nil
 	}
-	return 0, api.Errorf(api.InvalidOrderType, "type: %q is not limit, market, best_limit, first_best or stop_limit", s)
+	return 0, api.Errorf(api.InvalidOrderType, "type: %q is not limit, market, best_limit, first_best, stop_limit or conditional_limit", s)
 }
 
 func parseTIF(s string) (matching.TIF, *api.Error) {

@@ -20,6 +20,7 @@ type engineOptions struct {
 	SnapshotEvery    int           // records between snapshots (0: no count trigger)
 	SnapshotInterval time.Duration // loop time between snapshots (0: no time trigger)
 	Verify           bool          // compare replayed events with the journal while recovering
+	VI               bool          // volatility interruptions (needs the session scheduler to end them)
 	Logger           *slog.Logger
 	Clock            func() int64 // nil: the wall clock
 	Publisher        matching.Publisher
@@ -99,6 +100,9 @@ func openEngine(opts engineOptions) (*engineHost, error) {
 func engineFactory(opts engineOptions) func() (*matching.Engine, error) {
 	return func() (*matching.Engine, error) {
 		cfg := matching.Config{Instruments: opts.Instruments}
+		if opts.VI {
+			cfg.VI = matching.DefaultVI()
+		}
 		if opts.Risk != nil {
 			cfg.Risk = risk.New(*opts.Risk)
 		}

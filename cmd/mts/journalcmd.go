@@ -250,7 +250,7 @@ flags:
 
 type verifyOptions struct {
 	data, instruments string
-	risk              bool
+	risk, vi          bool
 }
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -259,6 +259,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.StringVar(&opts.data, "data", "", "the engine's data `DIR` (required)")
 	fs.StringVar(&opts.instruments, "instruments", "", "instrument reference data `FILE` the engine ran with; default: the built-in sample")
 	fs.BoolVar(&opts.risk, "risk", true, "the engine ran with the risk checker (accounts, fees) on")
+	fs.BoolVar(&opts.vi, "vi", false, "the engine ran with volatility interruptions on (serve --sessions)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -293,7 +294,7 @@ func verifyEngineOptions(o verifyOptions) (engineOptions, error) {
 	if err != nil {
 		return engineOptions{}, err
 	}
-	eo := engineOptions{DataDir: o.data, Instruments: ins}
+	eo := engineOptions{DataDir: o.data, Instruments: ins, VI: o.vi}
 	if o.risk {
 		rc := risk.DefaultConfig()
 		eo.Risk = &rc

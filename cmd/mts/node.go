@@ -171,6 +171,7 @@ func (n *node) startEngine(ctx context.Context) error {
 	execPub := bus.NewExecPublisher(n.engNC)
 	n.eng, err = openEngine(engineOptions{
 		DataDir: n.opts.DataDir, Instruments: n.opts.Instruments, Risk: n.opts.Risk, Async: n.opts.Async,
+		VI:            n.opts.Sessions != nil, // only the scheduler ends a VI auction
 		SnapshotEvery: n.opts.SnapEvery, SnapshotInterval: n.opts.Snapshots, Logger: n.log, Clock: n.opts.Clock,
 		Publisher:   publishers{execPub, md, n.jfeed},
 		BeforeStart: n.replayMarketData,
