@@ -15,7 +15,7 @@ func TestProtocolDocListsEveryCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range Codes() {
-		row := "| `" + string(c) + "` | "
+		row := "\n| `" + string(c) + "` | "
 		_, rest, ok := strings.Cut(string(doc), row)
 		if !ok {
 			t.Errorf("docs/protocol.md has no row for %s", c)
