@@ -67,7 +67,7 @@ func (s *symbolState) closingPrice() Price {
 // static VI reference restart from it, and the symbol enters c.Phase (closed
 // when it is 0), reported by an EvMarketStatus whose Price is the new base
 // price. Then the per-day tables go: every account's client order ids and
-// order count. c.Amount seeds the day's VI draws (see viDraw).
+// order count, and risk's daily surveillance counts. c.Amount seeds the day's VI draws (see viDraw).
 func (e *Engine) newDay(c *Command) {
 	start := c.Phase
 	if start == 0 {
@@ -89,6 +89,9 @@ func (e *Engine) newDay(c *Command) {
 		e.marketStatus(s).Price = s.base
 	}
 	clear(e.accounts)
+	if e.risk != nil {
+		e.risk.NewDay() // surveillance counts per day
+	}
 	e.seed = uint64(c.Amount)
 	e.dayStart, e.marketPhase = c.TS, start
 }

@@ -158,6 +158,21 @@ func TestOTRAlertOncePerDay(t *testing.T) {
 	if alerts != 1 {
 		t.Errorf("OTR alerts over 10 unfilled orders = %d, want 1", alerts)
 	}
+	// The next day counts afresh: no alert until enough orders again.
+	c.NewDay()
+	if orders, fills := c.Ratio("A"); orders != 0 || fills != 0 {
+		t.Fatalf("after NewDay: %d orders, %d fills today", orders, fills)
+	}
+	alerts = 0
+	for i := range 10 {
+		c.Open(order(buy, 10000, 1, int64(100+i)))
+		if c.CheckOTR("A") == AlertOTR {
+			alerts++
+		}
+	}
+	if alerts != 1 {
+		t.Errorf("OTR alerts on the second day = %d, want 1", alerts)
+	}
 }
 
 func TestGroupKeysCannotCollide(t *testing.T) {

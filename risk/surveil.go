@@ -60,3 +60,13 @@ func (c *Checker) Ratio(id string) (orders, fills int) {
 	}
 	return 0, 0
 }
+
+// NewDay starts a new trading day for surveillance: every account's order
+// and fill counts and its one-a-day order-to-trade alert start again. The
+// engine calls it on its day rollover, so a replay resets at the same
+// command. (The rate and duplicate windows are time-based and need nothing.)
+func (c *Checker) NewDay() {
+	for _, a := range c.accounts { // each account alike: the order of the walk decides nothing
+		a.surv.orders, a.surv.fills, a.surv.otrAlerted = 0, 0, false
+	}
+}

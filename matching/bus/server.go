@@ -58,6 +58,13 @@ func NewServer(nc *nats.Conn, loop *matching.Loop, cfg ServerConfig) (*Server, e
 		return nil, fmt.Errorf("bus: subscribe %s: %w", CmdSubject(cfg.Partition), err)
 	}
 	s.sub = sub
+	// A round trip, so that the NATS server knows the subscription when
+	// NewServer returns: a gateway's first command must not find "no
+	// responders" just because the SUB was still in the client's buffer.
+	if err := nc.FlushTimeout(5 * time.Second); err != nil {
+		sub.Unsubscribe()
+		return nil, fmt.Errorf("bus: subscribe %s: %w", CmdSubject(cfg.Partition), err)
+	}
 	return s, nil
 }
 
