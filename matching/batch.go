@@ -65,6 +65,7 @@ func (b *Batch) addRead(r *Request) {
 // seal builds the records once buf has stopped growing, so that no payload
 // points into an array that a later append moved away from.
 func (b *Batch) seal() {
+	b.records = b.records[:0] // sealing again after more commands rebuilds them all
 	for i := range b.cmds {
 		end := len(b.buf)
 		if i+1 < len(b.offs) {

@@ -171,6 +171,7 @@ type Loop struct {
 	lastSnap  uint64        // apply goroutine only: seq of the last snapshot
 	lastSnapT int64         // apply goroutine only: clock at the last snapshot
 	snaps     chan snapJob  // commit goroutine → snapshot saver
+	idle      atomic.Bool   // the commit goroutine waits for a batch
 }
 
 // snapJob is one snapshot for the saver goroutine: its own copy of the
@@ -189,7 +190,7 @@ func NewLoop(cfg LoopConfig) (*Loop, error) {
 	}
 	l := &Loop{
 		cfg: cfg, e: cfg.Engine,
-		full: make(chan *Batch, 1), free: make(chan *Batch, 2),
+		full: make(chan *Batch), free: make(chan *Batch, 2),
 		fail: make(chan struct{}), done: make(chan struct{}),
 		snaps: make(chan snapJob, 1),
 	}
@@ -200,6 +201,7 @@ func NewLoop(cfg LoopConfig) (*Loop, error) {
 	}
 	l.free <- newBatch()
 	l.free <- newBatch()
+	l.idle.Store(true) // the commit goroutine starts out waiting for a batch
 	l.committed.Store(cfg.Engine.Seq())
 	l.lastSnap = cfg.Engine.Seq()
 	return l, nil
@@ -295,24 +297,77 @@ func (l *Loop) setFailed(err error) {
 func (l *Loop) applyLoop() {
 	defer close(l.full)
 	var buf []*Request // Drain's scratch, reused: it keeps its full capacity
+	b := l.openBatch()
 	for {
-		batch, ok := l.q.Drain(buf[:0])
-		buf = batch
-		for reqs := batch; len(reqs) > 0; {
-			b := l.freeBatch()
+		reqs, ok := l.q.Drain(buf[:0])
+		buf = reqs
+		for len(reqs) > 0 {
 			if b == nil {
 				refuse(reqs, ErrStopped)
 				break
 			}
 			n := l.fill(b, reqs)
 			reqs = reqs[n:]
-			l.full <- b
+			if l.batchFull(b) {
+				b = l.handOver(b) // at a cap: wait for the disk
+			}
 		}
-		clear(batch) // answered requests must not stay reachable from the scratch slice
+		clear(buf) // answered requests must not stay reachable from the scratch slice
+		switch {
+		case b == nil || len(b.reqs) == 0:
+		case !ok || l.snapshotDue():
+			b = l.handOver(b)
+		default:
+			b = l.offer(b)
+		}
 		if !ok {
 			return
 		}
 	}
+}
+
+// openBatch takes a free batch buffer and readies it for commands; nil once
+// the loop failed.
+func (l *Loop) openBatch() *Batch {
+	b := l.freeBatch()
+	if b != nil {
+		b.reset()
+	}
+	return b
+}
+
+// batchFull reports whether b has reached a batch cap.
+func (l *Loop) batchFull(b *Batch) bool {
+	return len(b.reqs) >= l.cfg.MaxBatchLen || len(b.buf) >= l.cfg.MaxBatchBytes
+}
+
+// offer hands b to the commit goroutine if it is idle, and otherwise keeps
+// filling it: commands that arrive while the disk syncs one batch all ride
+// in the next, which goes out the moment the sync is done (the commit
+// goroutine marks itself idle and wakes the queue when it frees a
+// buffer). Sealing a batch early
+// instead would send a sliver of a batch and make the rest wait a third
+// sync.
+func (l *Loop) offer(b *Batch) *Batch {
+	if !l.idle.Load() {
+		return b // sealed, with more commands, at the next hand-over
+	}
+	b.seal()
+	l.full <- b // the commit goroutine is at its receive, or about to be
+	return l.openBatch()
+}
+
+// handOver seals b (with a snapshot if one is due) and waits until the
+// commit goroutine takes it.
+func (l *Loop) handOver(b *Batch) *Batch {
+	b.seal()
+	if l.snapshotDue() {
+		b.snapshot = l.e.AppendSnapshot(b.snapshot[:0])
+		b.snapSeq, b.snapHash = l.e.Seq(), sha256.Sum256(b.snapshot)
+		l.lastSnap, l.lastSnapT = l.e.Seq(), l.lastTS
+	}
+	l.full <- b
+	return l.openBatch()
 }
 
 // freeBatch waits for a batch buffer, or returns nil once the loop failed.
@@ -326,19 +381,12 @@ func (l *Loop) freeBatch() *Batch {
 }
 
 // fill applies requests into b until a batch cap is reached and returns how
-// many it took (at least one).
+// many it took.
 func (l *Loop) fill(b *Batch, reqs []*Request) int {
-	b.reset()
 	n := 0
-	for n < len(reqs) && n < l.cfg.MaxBatchLen && (n == 0 || len(b.buf) < l.cfg.MaxBatchBytes) {
+	for n < len(reqs) && !l.batchFull(b) {
 		l.apply(b, reqs[n])
 		n++
-	}
-	b.seal()
-	if l.snapshotDue() {
-		b.snapshot = l.e.AppendSnapshot(b.snapshot[:0])
-		b.snapSeq, b.snapHash = l.e.Seq(), sha256.Sum256(b.snapshot)
-		l.lastSnap, l.lastSnapT = l.e.Seq(), l.lastTS
 	}
 	return n
 }
@@ -382,19 +430,28 @@ func (l *Loop) apply(b *Batch, r *Request) {
 // releases its outputs, then hands the buffer back.
 func (l *Loop) commitLoop() {
 	for b := range l.full {
-		if l.Err() != nil {
-			b.refuse(ErrStopped) // never written: lost with the process
-			continue
-		}
-		if err := l.append(b); err != nil {
-			l.setFailed(err)
-			b.refuse(ErrOutcomeUnknown) // the write may or may not have landed
-			continue
-		}
-		l.saveSnapshot(b)
-		b.deliver(l.cfg.Publisher)
-		l.free <- b
+		l.idle.Store(false)
+		l.commit(b)
+		// Idle before the wake-up, so that an apply goroutine woken with a
+		// batch waiting sees it may hand the batch over now.
+		l.idle.Store(true)
+		l.q.Wake()
 	}
+}
+
+func (l *Loop) commit(b *Batch) {
+	if l.Err() != nil {
+		b.refuse(ErrStopped) // never written: lost with the process
+		return
+	}
+	if err := l.append(b); err != nil {
+		l.setFailed(err)
+		b.refuse(ErrOutcomeUnknown) // the write may or may not have landed
+		return
+	}
+	l.saveSnapshot(b)
+	b.deliver(l.cfg.Publisher)
+	l.free <- b
 }
 
 // append makes b's records durable. A batch of reads only has none: it is
