@@ -130,6 +130,10 @@ func durableBeforeVisible(t *testing.T, channel bool) {
 		}()
 	}
 	wg.Wait()
+	// The last batch's replies come before its Publish call: wait for that.
+	for deadline := time.Now().Add(5 * time.Second); v.seen.Load() < producers*each && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
 	if early.Load() != 0 || v.violated.Load() != 0 {
 		t.Errorf("%d replies and %d published commands were visible before durable", early.Load(), v.violated.Load())
 	}
