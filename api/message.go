@@ -130,7 +130,7 @@ type CancelParams struct {
 // cancels and expiries (the quantity taken off).
 // RefOrderID is set on a DUPLICATE_CLIENT_ORDER_ID rejection: the order that
 // already owns the client order id. TradeDate and SettlementDate are set on
-// fills in the back office's journal feed only (see JournalRecord).
+// every fill (execType "trade"), for clients and in the journal feed alike.
 type ExecutionReport struct {
 	Type          string  `json:"type"` // "execution"
 	Seq           uint64  `json:"seq"`
@@ -160,7 +160,7 @@ type ExecutionReport struct {
 	Tax           Decimal `json:"tax,omitempty"` // KRW transaction tax (sells) on this fill
 	RefOrderID    OrderID `json:"refOrderId,omitempty"`
 
-	// Journal only: the fill's trade date (YYYY-MM-DD, KST) and T+2 settlement date.
+	// Fills only: the trade date (YYYY-MM-DD, KST) and the T+2 settlement date.
 	TradeDate      string `json:"tradeDate,omitempty"`
 	SettlementDate string `json:"settlementDate,omitempty"`
 }

@@ -60,6 +60,9 @@ type Config struct {
 	RequestTimeout time.Duration // per backend call (default 5s)
 	// BusyRetryAfter is the retryAfterMs of a BUSY reply (default 100ms).
 	BusyRetryAfter time.Duration
+	// Calendar dates fills (trade date, T+2 settlement date) on the
+	// execution reports clients get; nil knows weekends only.
+	Calendar *Calendar
 	// SlowConsumerAfter is how long a connection's market data may keep
 	// overflowing its send queue, without the queue draining in between,
 	// before the connection is closed with SLOW_CONSUMER (default 5s).

@@ -61,7 +61,7 @@ func (es *execStream) deliver(evs []matching.Event) {
 		if e.Kind != matching.EvExec || e.Account != es.c.account || es.stopped {
 			continue
 		}
-		es.queue(mustJSON(ExecutionReport(e)))
+		es.queue(mustJSON(clientReport(e, es.c.srv.cfg.Calendar)))
 	}
 }
 

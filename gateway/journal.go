@@ -86,18 +86,24 @@ func (c *Calendar) SettlementDate(trade time.Time) (date time.Time, ok bool) {
 	return time.Time{}, false
 }
 
+// fillDates returns the trade date of a fill at ts and its settlement
+// date (empty when none comes within a year), as YYYY-MM-DD.
+func (c *Calendar) fillDates(ts int64) (trade, settle string) {
+	day := c.TradeDate(ts)
+	if d, ok := c.SettlementDate(day); ok {
+		settle = d.Format(DateLayout)
+	}
+	return day.Format(DateLayout), settle
+}
+
 // JournalRecord renders one journal record: cmd (stamped with its Seq and
 // TS) and the events it produced. Fills get the trade date and the
 // settlement date from cal.
 func JournalRecord(cmd *matching.Command, evs []matching.Event, cal *Calendar) api.JournalRecord {
-	trade := cal.TradeDate(cmd.TS)
+	trade, settle := cal.fillDates(cmd.TS)
 	rec := api.JournalRecord{
-		Seq: cmd.Seq, TS: FormatTS(cmd.TS), TradeDate: trade.Format(DateLayout),
+		Seq: cmd.Seq, TS: FormatTS(cmd.TS), TradeDate: trade,
 		Command: JournalCommand(cmd), Events: make([]any, 0, len(evs)),
-	}
-	settle := ""
-	if d, ok := cal.SettlementDate(trade); ok {
-		settle = d.Format(DateLayout)
 	}
 	for i := range evs {
 		rec.Events = append(rec.Events, journalEvent(&evs[i], rec.TradeDate, settle))

@@ -34,13 +34,13 @@ func (c *conn) submit(ctx context.Context, cmd *matching.Command) answer {
 	if err != nil {
 		return fail(c.srv.backendError(err, true))
 	}
-	return orderAnswer(out, c.account)
+	return orderAnswer(out, c.account, c.srv.cfg.Calendar)
 }
 
 // orderAnswer is the reply to a command: the caller's own execution
 // reports (never another account's, such as a maker's fill), and on a
 // rejection its reason as the error beside them.
-func orderAnswer(out *Outcome, account string) answer {
+func orderAnswer(out *Outcome, account string, cal *Calendar) answer {
 	res := api.OrderResult{Seq: out.Cmd.Seq, Reports: []api.ExecutionReport{}}
 	var rej *api.Error
 	for i := range out.Events {
@@ -48,13 +48,23 @@ func orderAnswer(out *Outcome, account string) answer {
 		if e.Kind != matching.EvExec || e.Account != account {
 			continue
 		}
-		r := ExecutionReport(e)
+		r := clientReport(e, cal)
 		res.Reports = append(res.Reports, r)
 		if e.ExecType == matching.ExecRejected && rej == nil {
 			rej = &api.Error{Code: r.Reason, Msg: r.Reason.Text()}
 		}
 	}
 	return answer{result: res, err: rej}
+}
+
+// clientReport is the execution report a client gets: a fill carries its
+// trade date (KST) and T+2 settlement date, as in the journal.
+func clientReport(e *matching.Event, cal *Calendar) api.ExecutionReport {
+	r := ExecutionReport(e)
+	if e.ExecType == matching.ExecTrade {
+		r.TradeDate, r.SettlementDate = cal.fillDates(e.TS)
+	}
+	return r
 }
 
 // backendError maps a Backend error to its client code. A command whose

@@ -255,6 +255,7 @@ func (n *node) startGateway() error {
 		MarketData:  n.feed,
 		Symbols:     symbols,
 		TokenSecret: n.opts.Secret,
+		Calendar:    calendarOf(n.opts.Sessions),
 		Origins:     n.opts.Origins,
 		Registerer:  n.reg,
 		ConnRate:    n.opts.ConnRate, ConnBurst: int(2 * n.opts.ConnRate),
@@ -270,6 +271,20 @@ func (n *node) startGateway() error {
 	}
 	n.gw = gw
 	return nil
+}
+
+// calendarOf is the business-day calendar for fill dates: the session
+// schedule's holidays (weekends only without one), so one list serves the
+// trading day, the clients' fills and the journal feed.
+func calendarOf(sch *matching.Schedule) *gateway.Calendar {
+	if sch == nil || len(sch.Holidays) == 0 {
+		return nil
+	}
+	cal := &gateway.Calendar{Holidays: make(map[string]bool, len(sch.Holidays))}
+	for _, d := range sch.Holidays {
+		cal.Holidays[d] = true
+	}
+	return cal
 }
 
 // startHTTP serves the gateway, health, metrics and (with the engine) the
@@ -290,7 +305,8 @@ func (n *node) startHTTP() error {
 		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	}
 	if n.eng != nil && len(n.opts.Secret) > 0 {
-		jh, err := newJournalHandler(journalHandlerConfig{Journal: n.eng.j, Feed: n.jfeed, Secret: n.opts.Secret, Logger: n.log})
+		jh, err := newJournalHandler(journalHandlerConfig{Journal: n.eng.j, Feed: n.jfeed, Secret: n.opts.Secret,
+			Calendar: calendarOf(n.opts.Sessions), Logger: n.log})
 		if err != nil {
 			return err
 		}
