@@ -3,7 +3,6 @@ package marketdata
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -15,12 +14,7 @@ import (
 // sampleInstruments loads the instruments `mts serve` trades.
 func sampleInstruments(t testing.TB) []matching.Instrument {
 	t.Helper()
-	f, err := os.Open("../cmd/mts/sample/instruments.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ins, err := matching.LoadInstruments(f)
+	ins, err := matching.LoadInstrumentFile("../cmd/mts/sample/instruments.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -119,6 +120,21 @@ type instrumentJSON struct {
 
 // DefaultMaxOrderQty applies when reference data gives no maximum.
 const DefaultMaxOrderQty Qty = 1_000_000
+
+// LoadInstrumentFile reads the reference-data file at path (see
+// LoadInstruments); errors name the file.
+func LoadInstrumentFile(path string) ([]Instrument, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ins, err := LoadInstruments(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return ins, nil
+}
 
 // LoadInstruments reads a reference-data file: a JSON array of objects with
 // symbol, name, market, basePrice and optionally lowerLimit/upperLimit,

@@ -2,7 +2,6 @@ package matching
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"testing"
 )
@@ -72,12 +71,7 @@ func (o *refOrder) open() bool {
 // loadTestInstruments reads the instruments newTestEngine uses.
 func loadTestInstruments(t testing.TB) []Instrument {
 	t.Helper()
-	f, err := os.Open("testdata/instruments.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ins, err := LoadInstruments(f)
+	ins, err := LoadInstrumentFile("testdata/instruments.json")
 	if err != nil {
 		t.Fatal(err)
 	}

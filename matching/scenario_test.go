@@ -115,12 +115,7 @@ func checkGolden(t *testing.T, path, want, got string) {
 
 func newTestEngine(t testing.TB) *Engine {
 	t.Helper()
-	f, err := os.Open("testdata/instruments.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ins, err := LoadInstruments(f)
+	ins, err := LoadInstrumentFile("testdata/instruments.json")
 	if err != nil {
 		t.Fatal(err)
 	}

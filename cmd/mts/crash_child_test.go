@@ -65,12 +65,7 @@ var crashAccounts = []string{"A1", "A2", "A3", "A4"}
 // throttle the load (orders also carry Confirm, which skips the warning tier
 // and the double-tap check).
 func crashEngineOptions(dir string, log *slog.Logger) (engineOptions, error) {
-	f, err := os.Open("sample/instruments.json")
-	if err != nil {
-		return engineOptions{}, err
-	}
-	defer f.Close()
-	ins, err := matching.LoadInstruments(f)
+	ins, err := matching.LoadInstrumentFile("sample/instruments.json")
 	if err != nil {
 		return engineOptions{}, err
 	}

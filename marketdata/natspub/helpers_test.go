@@ -3,7 +3,6 @@ package natspub_test
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
 	"sync"
 	"testing"
@@ -22,12 +21,7 @@ var (
 
 func sampleInstruments(t testing.TB) []matching.Instrument {
 	t.Helper()
-	f, err := os.Open("../../cmd/mts/sample/instruments.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ins, err := matching.LoadInstruments(f)
+	ins, err := matching.LoadInstrumentFile("../../cmd/mts/sample/instruments.json")
 	if err != nil {
 		t.Fatal(err)
 	}

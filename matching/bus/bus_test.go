@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,12 +44,7 @@ func (j *memJournal) Append(recs []matching.Record) error {
 
 func newEngine(t testing.TB, withRisk bool) *matching.Engine {
 	t.Helper()
-	f, err := os.Open("../testdata/instruments.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ins, err := matching.LoadInstruments(f)
+	ins, err := matching.LoadInstrumentFile("../testdata/instruments.json")
 	if err != nil {
 		t.Fatal(err)
 	}
