@@ -33,14 +33,14 @@ func (l *level[T]) view() Level { return Level{Price: l.price, Qty: l.qty, Count
 
 // bookSide is one side's levels, best first, with the best level cached.
 //
-// The tree orders the levels; the map finds one by price. Almost every
+// The tree orders the levels; the table finds one by price. Almost every
 // command touches a level that already exists (joining it, leaving it,
-// reporting its new total), and a map probe is several times cheaper than a
+// reporting its new total), and a table probe is several times cheaper than a
 // tree search, which chases node pointers through cache misses. The tree is
 // touched only when a level appears or disappears, or to walk in order.
 type bookSide[T any] struct {
 	levels  btree.Map[Price, *level[T]]
-	byPrice map[Price]*level[T]
+	byPrice table[Price, level[T]]
 	best    *level[T]
 	sign    Price // +1 for asks, -1 for bids: key = sign*price ascends best-first
 }
@@ -51,7 +51,7 @@ func (s *bookSide[T]) key(p Price) Price { return s.sign * p }
 // ownership rules.
 type Book[T any] struct {
 	bids, asks bookSide[T]
-	index      map[OrderID]*Order[T]
+	index      table[OrderID, Order[T]]
 
 	freeOrders *Order[T] // singly linked through next
 	freeLevels []*level[T]
@@ -59,9 +59,8 @@ type Book[T any] struct {
 
 // New returns an empty book.
 func New[T any]() *Book[T] {
-	b := &Book[T]{index: make(map[OrderID]*Order[T])}
-	b.bids.sign, b.bids.byPrice = -1, make(map[Price]*level[T])
-	b.asks.sign, b.asks.byPrice = 1, make(map[Price]*level[T])
+	b := &Book[T]{}
+	b.bids.sign, b.asks.sign = -1, 1
 	return b
 }
 
@@ -73,10 +72,10 @@ func (b *Book[T]) side(s Side) *bookSide[T] {
 }
 
 // Len returns the number of orders on the book.
-func (b *Book[T]) Len() int { return len(b.index) }
+func (b *Book[T]) Len() int { return b.index.len() }
 
 // Get returns the order with the given id, or nil.
-func (b *Book[T]) Get(id OrderID) *Order[T] { return b.index[id] }
+func (b *Book[T]) Get(id OrderID) *Order[T] { return b.index.get(id) }
 
 // Add appends an order at the back of its price level and returns it. It panics
 // on a duplicate id, an invalid side or a non-positive price or quantity:
@@ -87,14 +86,14 @@ func (b *Book[T]) Add(id OrderID, side Side, price Price, qty Qty, data T) *Orde
 	if qty <= 0 || price <= 0 || !side.Valid() {
 		panic("orderbook: Add with invalid side, price or quantity")
 	}
-	if _, dup := b.index[id]; dup {
+	if b.index.get(id) != nil {
 		panic("orderbook: Add with duplicate order id")
 	}
 	o := b.newOrder()
 	o.ID, o.Side, o.Price, o.Qty, o.Data = id, side, price, qty, data
 	l := b.levelFor(side, price)
 	l.push(o)
-	b.index[id] = o
+	b.index.put(id, o)
 	b.check()
 	return o
 }
@@ -103,11 +102,11 @@ func (b *Book[T]) Add(id OrderID, side Side, price Price, qty Qty, data T) *Orde
 // recycled: the caller must not use o afterwards.
 func (b *Book[T]) Remove(o *Order[T]) {
 	l := o.lvl
-	if l == nil || b.index[o.ID] != o {
+	if l == nil || b.index.get(o.ID) != o {
 		panic("orderbook: Remove of an order not on this book")
 	}
 	l.unlink(o)
-	delete(b.index, o.ID)
+	b.index.del(o.ID)
 	if l.count == 0 {
 		b.dropLevel(o.Side, l)
 	}
@@ -152,7 +151,7 @@ func (b *Book[T]) Best(side Side) (Level, bool) {
 // LevelAt returns the aggregated level at price on side; an absent level has
 // zero quantity and count.
 func (b *Book[T]) LevelAt(side Side, price Price) Level {
-	if l := b.side(side).byPrice[price]; l != nil {
+	if l := b.side(side).byPrice.get(price); l != nil {
 		return l.view()
 	}
 	return Level{Price: price}
@@ -193,13 +192,13 @@ func (b *Book[T]) Depth(side Side, n int, buf []Level) []Level {
 // levelFor returns the level at price on side, creating it if needed.
 func (b *Book[T]) levelFor(side Side, price Price) *level[T] {
 	s := b.side(side)
-	if l := s.byPrice[price]; l != nil {
+	if l := s.byPrice.get(price); l != nil {
 		return l
 	}
 	l := b.newLevel(price)
 	k := s.key(price)
 	s.levels.Set(k, l)
-	s.byPrice[price] = l
+	s.byPrice.put(price, l)
 	if s.best == nil || k < s.key(s.best.price) {
 		s.best = l
 	}
@@ -209,7 +208,7 @@ func (b *Book[T]) levelFor(side Side, price Price) *level[T] {
 func (b *Book[T]) dropLevel(side Side, l *level[T]) {
 	s := b.side(side)
 	s.levels.Delete(s.key(l.price))
-	delete(s.byPrice, l.price)
+	s.byPrice.del(l.price)
 	if s.best == l {
 		s.best = nil
 		if _, nb, ok := s.levels.Min(); ok {

@@ -20,10 +20,14 @@
 //
 //	Book
 //	 ├─ bids: btree.Map[-price] ─► level{price, qty, count} ─► order ⇄ order ⇄ order (FIFO)
-//	 │        map[price] ────────┘ (the same levels, found without a tree search)
+//	 │        table[price] ──────┘ (the same levels, found without a tree search)
 //	 ├─ asks: btree.Map[+price] ─► level ─► …
-//	 ├─ index: map[OrderID]*Order
+//	 ├─ index: table[OrderID] ─► *Order
 //	 └─ free lists of orders and levels
+//
+// The price tables and the index are open-addressing hash tables specialised
+// for integer keys (table.go): the hot path probes them several times per
+// command, and they cost a fraction of a Go map probe.
 //
 // Keys are negated for bids so that both trees ascend best-first and the best
 // level is always the minimum. The best level of each side is cached because

@@ -1,0 +1,58 @@
+package orderbook
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestTableAgainstMap runs random puts, gets and deletes against a Go map.
+// Small key ranges force long probe runs, wrap-around at the end of the slot
+// array and deletions in the middle of runs, where backward shifting can go
+// wrong.
+func TestTableAgainstMap(t *testing.T) {
+	for _, keys := range []int64{8, 40, 1_000, 1 << 40} {
+		r := rand.New(rand.NewPCG(uint64(keys), 7))
+		var tb table[int64, int]
+		ref := map[int64]*int{}
+		for step := range 200_000 {
+			k := r.Int64N(keys) - keys/4 // negative keys too
+			switch r.IntN(3) {
+			case 0:
+				v := new(int)
+				*v = step
+				tb.put(k, v)
+				ref[k] = v
+			case 1:
+				tb.del(k)
+				delete(ref, k)
+			}
+			if got, want := tb.get(k), ref[k]; got != want {
+				t.Fatalf("keys<%d step %d: get(%d) = %p, want %p", keys, step, k, got, want)
+			}
+			if tb.len() != len(ref) {
+				t.Fatalf("keys<%d step %d: len = %d, want %d", keys, step, tb.len(), len(ref))
+			}
+		}
+		for k, want := range ref {
+			if got := tb.get(k); got != want {
+				t.Fatalf("keys<%d at the end: get(%d) = %p, want %p", keys, k, got, want)
+			}
+		}
+	}
+}
+
+func TestTableZeroKey(t *testing.T) {
+	var tb table[uint64, int]
+	if tb.get(0) != nil {
+		t.Fatal("empty table: get(0) != nil")
+	}
+	v := new(int)
+	tb.put(0, v)
+	if tb.get(0) != v || tb.len() != 1 {
+		t.Fatalf("after put(0): get(0) = %p, len %d; want %p, 1", tb.get(0), tb.len(), v)
+	}
+	tb.del(0)
+	if tb.get(0) != nil || tb.len() != 0 {
+		t.Fatalf("after del(0): get(0) = %p, len %d; want nil, 0", tb.get(0), tb.len())
+	}
+}
