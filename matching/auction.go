@@ -151,7 +151,10 @@ func uncross(orders []AuctionOrder, prev Price, scheme TickScheme, lower, upper 
 	atLimit := limitRounds && (lvl == 0 || lvl == len(b.grid)-1)
 	buys := b.allocate(orders, Buy, lvl, vol, atLimit, unit, res.Filled)
 	sells := b.allocate(orders, Sell, lvl, vol, atLimit, unit, res.Filled)
-	res.Fills = pairAuctionFills(buys, sells, res.Filled)
+	res.Fills = make([]AuctionFill, 0, len(buys)+len(sells)-1)
+	pairAuctionFills(buys, sells, res.Filled, func(buy, sell auctionKey, q Qty) {
+		res.Fills = append(res.Fills, AuctionFill{BuyID: buy.id, SellID: sell.id, Qty: q})
+	})
 	return res
 }
 
@@ -215,20 +218,37 @@ func newAuctionBook(orders []AuctionOrder, scheme TickScheme, lower, upper Price
 // price the engine publishes after every command of an auction costs a pass
 // over the book's levels and the grid, not a new grid each time. The grid
 // depends only on the tick scheme and the limits; it is rebuilt when they
-// change (a new day). It is a cache: not state, not hashed.
+// change (a new day). The engine's uncross reuses it too, with the orders
+// and book pointers of the orders that trade (uncross.go). It is a cache:
+// not state, not hashed.
 type indicativeCache struct {
 	scheme       TickScheme
 	lower, upper Price
 	b            auctionBook
+
+	orders []AuctionOrder  // the uncross's participants
+	refs   []*restingOrder // their book orders, same index
+	filled []Qty           // what each participant filled, same index
 }
 
 // indicative is Indicative over the cached grid.
 func (c *indicativeCache) indicative(orders []AuctionOrder, prev Price, scheme TickScheme, lower, upper Price) (Price, Qty) {
+	b := c.load(orders, scheme, lower, upper)
+	lvl, vol := b.choose(prev)
+	if vol == 0 {
+		return 0, 0
+	}
+	return b.grid[lvl], vol
+}
+
+// load buckets orders into the cached book (rebuilding the grid when the
+// scheme or the limits changed) and returns it, ready for choose.
+func (c *indicativeCache) load(orders []AuctionOrder, scheme TickScheme, lower, upper Price) *auctionBook {
 	b := &c.b
 	if b.grid == nil || c.scheme != scheme || c.lower != lower || c.upper != upper {
 		g := auctionGrid(scheme, lower, upper)
-		*c = indicativeCache{scheme: scheme, lower: lower, upper: upper,
-			b: auctionBook{grid: g, bids: make([]Qty, len(g)), asks: make([]Qty, len(g))}}
+		c.scheme, c.lower, c.upper = scheme, lower, upper
+		c.b = auctionBook{grid: g, bids: make([]Qty, len(g)), asks: make([]Qty, len(g))}
 		b.index()
 	} else {
 		clear(b.bids)
@@ -245,11 +265,23 @@ func (c *indicativeCache) indicative(orders []AuctionOrder, prev Price, scheme T
 		}
 	}
 	b.cumulate()
-	lvl, vol := b.choose(prev)
-	if vol == 0 {
-		return 0, 0
+	return b
+}
+
+// allocateAt allocates volume vol at level lvl (chosen by choose from the
+// same book's levels) to orders, which must include every order that
+// trades there: bids at lvl or above, asks at lvl or below; any others get
+// nothing. It sets filled (same index as orders) and returns both sides'
+// filled orders in pairing order. With the whole book as orders it is what
+// uncross does after choosing.
+func (b *auctionBook) allocateAt(orders []AuctionOrder, lvl int, vol Qty, atLimit bool, unit Qty, filled []Qty) (buys, sells []auctionKey) {
+	b.level = b.level[:0]
+	for i := range orders {
+		b.level = append(b.level, int32(b.levelOf(&orders[i])))
 	}
-	return b.grid[lvl], vol
+	buys = b.allocate(orders, Buy, lvl, vol, atLimit, unit, filled)
+	sells = b.allocate(orders, Sell, lvl, vol, atLimit, unit, filled)
+	return buys, sells
 }
 
 // auctionGrid lists the on-tick prices in [lower, upper], ascending.
@@ -556,25 +588,25 @@ func allocateRound(group []auctionKey, budget Qty, filled []Qty, want func(aucti
 	return budget
 }
 
-// pairAuctionFills pairs buys with sells (each in pairing order) greedily.
-// Both lists are non-empty and their fills add up to the same volume.
-func pairAuctionFills(buys, sells []auctionKey, filled []Qty) []AuctionFill {
-	fills := make([]AuctionFill, 0, len(buys)+len(sells)-1)
+// pairAuctionFills pairs buys with sells (each in pairing order) greedily,
+// calling trade for each pair with the quantity they trade. Both lists are
+// non-empty and their fills add up to the same volume.
+func pairAuctionFills(buys, sells []auctionKey, filled []Qty, trade func(buy, sell auctionKey, q Qty)) {
 	bi, si := 0, 0
 	bl, sl := filled[buys[0].i], filled[sells[0].i]
 	for {
 		q := min(bl, sl)
-		fills = append(fills, AuctionFill{BuyID: buys[bi].id, SellID: sells[si].id, Qty: q})
+		trade(buys[bi], sells[si], q)
 		bl, sl = bl-q, sl-q
 		if bl == 0 {
 			if bi++; bi == len(buys) {
-				return fills
+				return
 			}
 			bl = filled[buys[bi].i]
 		}
 		if sl == 0 {
 			if si++; si == len(sells) {
-				return fills
+				return
 			}
 			sl = filled[sells[si].i]
 		}

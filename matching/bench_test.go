@@ -217,13 +217,13 @@ func runPairs(b *testing.B, engines [2]*matching.Engine, streams [2][]matching.C
 		var cpu, wall [2]time.Duration
 		for k := range 2 {
 			side := (pair + k) % 2 // off first in even pairs, on first in odd ones
-			start, cpuStart := time.Now(), cpuNow()
+			start, cpuStart := time.Now(), matching.CPUNow()
 			for i := lo; i < hi; i++ {
 				if evs := engines[side].Apply(&streams[side][i]); evs[0].ExecType == matching.ExecRejected {
 					rejects++
 				}
 			}
-			cpu[side], wall[side] = cpuNow()-cpuStart, time.Since(start)
+			cpu[side], wall[side] = matching.CPUNow()-cpuStart, time.Since(start)
 			total[side] += cpu[side]
 		}
 		n := float64(hi - lo)

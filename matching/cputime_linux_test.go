@@ -1,4 +1,4 @@
-package matching_test
+package matching
 
 import (
 	"syscall"

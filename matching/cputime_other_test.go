@@ -1,6 +1,6 @@
 //go:build !linux
 
-package matching_test
+package matching
 
 import "time"
 

@@ -13,25 +13,34 @@ import (
 // uncrosses the book with Uncross (auction.go) and reports the result as
 // ordinary fills.
 
-// auctionOrders lists the symbol's resting orders for Uncross: bids then
-// asks, each in priority order, Seq being the position in that walk (so
-// that within one price, time priority is the book's queue order). A market
-// order takes part as a market order (Price 0), at the most aggressive
-// price; on the book it rests at the daily limit, the same level.
-func (e *Engine) auctionOrders(s *symbolState) []AuctionOrder {
-	orders := e.auction[:0]
+// participants lists the symbol's resting orders that can trade at price px
+// in an uncross (bids at bidFloor or above, asks at askCeil or below: px
+// for both) into the cache's
+// orders, with their book orders in refs: bids then asks, each in priority
+// order, Seq being the position in that walk (so that within one price,
+// time priority is the book's queue order). The rest of the book cannot
+// trade and is not walked. A market order takes part as a market order
+// (Price 0), at the most aggressive price; on the book it rests at the
+// daily limit, the best level, so it is always listed.
+func (e *Engine) participants(s *symbolState, bidFloor, askCeil Price) (orders []AuctionOrder, refs []*restingOrder) {
+	c := &s.ind
+	orders, refs = c.orders[:0], c.refs[:0]
 	for _, side := range [2]Side{Buy, Sell} {
 		s.book.Orders(side, func(o *restingOrder) bool {
-			px := o.Price
-			if o.Data.typ == Market {
-				px = 0
+			if side == Buy && o.Price < bidFloor || side == Sell && o.Price > askCeil {
+				return false
 			}
-			orders = append(orders, AuctionOrder{ID: o.ID, Side: o.Side, Price: px, Qty: o.Qty, Seq: uint64(len(orders))})
+			p := o.Price
+			if o.Data.typ == Market {
+				p = 0
+			}
+			orders = append(orders, AuctionOrder{ID: o.ID, Side: o.Side, Price: p, Qty: o.Qty, Seq: uint64(len(orders))})
+			refs = append(refs, o)
 			return true
 		})
 	}
-	e.auction = orders
-	return orders
+	c.orders, c.refs = orders, refs
+	return orders, refs
 }
 
 // auctionLevels lists the symbol's price levels as one order each: all the
@@ -86,47 +95,69 @@ func (e *Engine) publishIndicative() {
 // a daily limit is allocated in KRX's rounds; otherwise it keeps time
 // priority there.
 //
-// Each AuctionFill becomes a trade at the auction price, reported as a
-// continuous trade is (EvTrade, then the maker's and the taker's ExecTrade)
-// and settled the same way. An auction has no aggressor: the order entered
-// later (higher order id) is reported as the taker. Self-match prevention
-// does not apply inside the uncross (the allocation is KRX's, not the
-// engine's to change); a trade between orders of one account or group
-// raises a self_match alert first, for surveillance. After the trades, one
-// EvBook for each level that traded, bids then asks in priority order; then
-// each market order's remainder is canceled (NO_LIQUIDITY): nothing is left
-// within the limits for it to trade with, and it may not rest.
+// It is Uncross (auction.go) in two steps, so that a large book costs a
+// walk of its levels plus a walk of the orders that trade: the price and
+// volume come from the levels, as the indicative price does, then only the
+// participants are allocated. The result is Uncross's over the whole book
+// (uncross_test.go checks it against Uncross).
+//
+// Each fill becomes a trade at the auction price, reported as a continuous
+// trade is (EvTrade, then the maker's and the taker's ExecTrade) and settled
+// the same way. An auction has no aggressor: the order entered later (higher
+// order id) is reported as the taker. Self-match prevention does not apply
+// inside the uncross (the allocation is KRX's, not the engine's to change);
+// a trade between orders of one account or group raises a self_match alert
+// first, for surveillance. After the trades, one EvBook for each level that
+// traded, bids then asks in priority order; then each market order's
+// remainder is canceled (NO_LIQUIDITY): nothing is left within the limits
+// for it to trade with, and it may not rest.
 func (e *Engine) uncrossBook(s *symbolState, limitRounds bool) Price {
-	orders := e.auctionOrders(s)
-	res := uncross(orders, s.last, s.inst.Tick, s.lower, s.upper, 1, limitRounds)
-	if res.Volume > 0 {
-		// Three events a trade, and at most a book event per filled order:
-		// one allocation here rather than a dozen doublings of a large slice.
-		filled := 0
-		for _, q := range res.Filled {
-			if q > 0 {
-				filled++
-			}
-		}
-		e.events = slices.Grow(e.events, 3*len(res.Fills)+filled)
-		for _, f := range res.Fills {
-			e.auctionFill(s, f, res.Price)
-		}
-		var side Side
-		var at Price
-		for i := range orders {
-			if o := &orders[i]; res.Filled[i] > 0 {
-				px := e.restingPrice(s, o)
-				if o.Side != side || px != at {
-					side, at = o.Side, px
-					e.level(s, side, at)
-				}
-			}
-		}
-		s.ref = res.Price
+	b := s.ind.load(e.auctionLevels(s), s.inst.Tick, s.lower, s.upper)
+	lvl, vol := b.choose(s.last)
+	if vol == 0 {
+		// Only market orders can need anything (a cancel): they rest at
+		// the limits.
+		orders, _ := e.participants(s, s.upper, s.lower)
+		e.cancelMarketOrders(s, orders)
+		return 0
 	}
+	px := b.grid[lvl]
+	orders, refs := e.participants(s, px, px)
+	filled := resizeQty(s.ind.filled, len(orders))
+	s.ind.filled = filled
+	atLimit := limitRounds && (lvl == 0 || lvl == len(b.grid)-1)
+	buys, sells := b.allocateAt(orders, lvl, vol, atLimit, 1, filled)
+	// Three events a trade, and at most a book event per filled order:
+	// one allocation here rather than a dozen doublings of a large slice.
+	e.events = slices.Grow(e.events, 3*(len(buys)+len(sells))+len(buys)+len(sells))
+	pairAuctionFills(buys, sells, filled, func(buy, sell auctionKey, q Qty) {
+		e.auctionFill(s, refs[buy.i], refs[sell.i], px, q)
+	})
+	var side Side
+	var at Price
+	for i := range orders {
+		if o := &orders[i]; filled[i] > 0 {
+			p := e.restingPrice(s, o)
+			if o.Side != side || p != at {
+				side, at = o.Side, p
+				e.level(s, side, at)
+			}
+		}
+	}
+	s.ref = px
 	e.cancelMarketOrders(s, orders)
-	return res.Price
+	return px
+}
+
+// resizeQty returns buf resized to n zeroed elements, reusing its array when
+// it is large enough.
+func resizeQty(buf []Qty, n int) []Qty {
+	if cap(buf) < n {
+		return make([]Qty, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return buf
 }
 
 // restingPrice is the book price of an auction order: a market order rests
@@ -141,9 +172,9 @@ func (e *Engine) restingPrice(s *symbolState, o *AuctionOrder) Price {
 	return s.lower
 }
 
-// auctionFill executes one trade of an uncross at the auction price px.
-func (e *Engine) auctionFill(s *symbolState, f AuctionFill, px Price) {
-	buy, sell := s.book.Get(f.BuyID), s.book.Get(f.SellID)
+// auctionFill executes one trade of an uncross: buy bought q from sell at
+// the auction price px.
+func (e *Engine) auctionFill(s *symbolState, buy, sell *restingOrder, px Price, q Qty) {
 	taker, maker := buy, sell
 	if sell.ID > buy.ID {
 		taker, maker = sell, buy
@@ -151,7 +182,6 @@ func (e *Engine) auctionFill(s *symbolState, f AuctionFill, px Price) {
 	if taker.Data.stpKey == maker.Data.stpKey {
 		e.alert(s, AlertSelfMatch, taker.Data.account, taker.ID)
 	}
-	q := f.Qty
 	e.nextTradeID++
 	s.last, s.traded = px, true
 	e.events = append(e.events, Event{
