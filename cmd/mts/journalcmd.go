@@ -105,21 +105,23 @@ func closeJournal(j *journal.Journal, err *error) {
 
 // ---- export ----
 
-const exportUsage = `usage: mts journal export --data DIR [--from SEQ] [--to SEQ] [--format jsonl|csv] [--holidays FILE]
+const exportUsage = `usage: mts journal export --data DIR [--from SEQ] [--to SEQ] [--format jsonl|csv] [--sessions FILE | --holidays FILE]
 
 Writes the journal of a stopped engine to stdout, from --from (default 1) to
 --to (default: the end): JSON lines, one record a line, or CSV, one row an
 event after a header. Fills carry their trade date (KST) and T+2 settlement
-date; --holidays names a file of market holidays, one YYYY-MM-DD a line
-(blank lines and # comments skipped), which settlement skips like weekends.
-A summary goes to stderr.
+date, which skips weekends and market holidays: give the engine's own
+schedule with --sessions FILE (the file mts serve --sessions read, so the
+export dates fills exactly as the live feed did), or a plain list with
+--holidays FILE, one YYYY-MM-DD a line (blank lines and # comments
+skipped). Without either, weekends only. A summary goes to stderr.
 
 flags:
 `
 
 type exportOptions struct {
-	data, format, holidays string
-	from, to               uint64
+	data, format, holidays, sessions string
+	from, to                         uint64
 }
 
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -127,7 +129,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if !ok {
 		return code
 	}
-	cal, err := loadHolidays(opts.holidays)
+	cal, err := exportCalendar(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "mts journal export: %v\n", err)
 		return exitUsage
@@ -149,6 +151,7 @@ func parseExportFlags(args []string, stderr io.Writer) (opts exportOptions, f ga
 	fs.Func("to", "last `SEQ` to export (default: the end)", seqFlag(&opts.to))
 	fs.StringVar(&opts.format, "format", "jsonl", "`FORMAT`: jsonl or csv")
 	fs.StringVar(&opts.holidays, "holidays", "", "market holidays `FILE` (YYYY-MM-DD a line)")
+	fs.StringVar(&opts.sessions, "sessions", "", "the engine's session schedule `FILE`: its holidays date the fills")
 	if code, ok := parseFlags(fs, args); !ok {
 		return opts, 0, code, false
 	}
@@ -160,6 +163,8 @@ func parseExportFlags(args []string, stderr io.Writer) (opts exportOptions, f ga
 		return opts, 0, usageError(stderr, "journal export", "--data DIR is required"), false
 	case opts.to != 0 && opts.to < opts.from:
 		return opts, 0, usageError(stderr, "journal export", "--to %d is before --from %d", opts.to, opts.from), false
+	case opts.sessions != "" && opts.holidays != "":
+		return opts, 0, usageError(stderr, "journal export", "give --sessions or --holidays, not both: each is a holiday list"), false
 	}
 	return opts, f, exitOK, true
 }
@@ -201,6 +206,20 @@ func export(ctx context.Context, opts exportOptions, f gateway.JournalFormat, ca
 	}
 	err = errors.Join(err, jw.Flush(), out.Flush())
 	return n, last, err
+}
+
+// exportCalendar is the business-day calendar the export dates fills by:
+// the holidays of --sessions (a schedule, as mts serve reads it; "krx" is
+// the built-in one, which has none) or of --holidays.
+func exportCalendar(opts exportOptions) (*gateway.Calendar, error) {
+	if opts.sessions == "" {
+		return loadHolidays(opts.holidays)
+	}
+	sch, err := loadSessions(opts.sessions)
+	if err != nil {
+		return nil, fmt.Errorf("--sessions: %w", err)
+	}
+	return calendarOf(sch), nil
 }
 
 // loadHolidays reads a holiday file: one YYYY-MM-DD a line, optionally

@@ -222,6 +222,27 @@ func TestJournalExportRangeAndHolidays(t *testing.T) {
 			t.Errorf("with Monday a holiday: settlement %v, want 2026-12-02", ev["settlementDate"])
 		}
 	}
+	// The same holidays from the schedule file mts serve --sessions reads.
+	sch := filepath.Join(t.TempDir(), "sessions.json")
+	if err := os.WriteFile(sch, []byte(`{"sessions":[{"start":"09:00","phase":"continuous"},{"start":"15:30","phase":"closed"}],"holidays":["2026-11-30"]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = run(t, "", "journal", "export", "--data", dir, "--from", "6", "--to", "6", "--sessions", sch)
+	if code != 0 {
+		t.Fatalf("--sessions: exit %d, want 0; stderr:\n%s", code, stderr)
+	}
+	fills := 0
+	for _, ev := range parseBORecords(t, stdout)[0].Events {
+		if ev["execType"] == "trade" {
+			fills++
+			if ev["settlementDate"] != "2026-12-02" {
+				t.Errorf("with the schedule's Monday holiday: settlement %v, want 2026-12-02", ev["settlementDate"])
+			}
+		}
+	}
+	if fills == 0 {
+		t.Error("--sessions: record 6 has no fills to check")
+	}
 	code, stdout, _ = run(t, "", "journal", "export", "--data", dir, "--from", "8")
 	if code != 0 || stdout != "" {
 		t.Errorf("--from beyond the end: exit %d, output %q; want 0 and nothing", code, stdout)
@@ -308,6 +329,9 @@ func TestJournalExportRefuses(t *testing.T) {
 		{[]string{"--data", dir, "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"--data", dir, "--holidays", badHol}, 2, "is not a date"},
 		{[]string{"--data", dir, "--holidays", filepath.Join(empty, "none")}, 2, "no such file"},
+		{[]string{"--data", dir, "--sessions", filepath.Join(empty, "none")}, 2, "--sessions: open"},
+		{[]string{"--data", dir, "--sessions", badHol}, 2, "--sessions"},
+		{[]string{"--data", dir, "--sessions", "krx", "--holidays", badHol}, 2, "not both"},
 		{[]string{"--data", filepath.Join(empty, "nope")}, 1, "no journal at"},
 		{[]string{"--data", empty}, 1, "no journal in"},
 	}
