@@ -22,6 +22,10 @@ type Order[T any] struct {
 // Next returns the order behind o in time priority at the same price, or nil.
 func (o *Order[T]) Next() *Order[T] { return o.next }
 
+// Level returns the aggregated level o rests at: what LevelAt would return
+// for its side and price, without the lookup.
+func (o *Order[T]) Level() Level { return o.lvl.view() }
+
 type level[T any] struct {
 	price      Price
 	qty        Qty
@@ -86,32 +90,34 @@ func (b *Book[T]) Add(id OrderID, side Side, price Price, qty Qty, data T) *Orde
 	if qty <= 0 || price <= 0 || !side.Valid() {
 		panic("orderbook: Add with invalid side, price or quantity")
 	}
-	if b.index.get(id) != nil {
+	o := b.newOrder()
+	if !b.index.insert(id, o) {
 		panic("orderbook: Add with duplicate order id")
 	}
-	o := b.newOrder()
 	o.ID, o.Side, o.Price, o.Qty, o.Data = id, side, price, qty, data
 	l := b.levelFor(side, price)
 	l.push(o)
-	b.index.put(id, o)
 	b.check()
 	return o
 }
 
-// Remove takes an order off the book (a cancel, or the last fill). The order is
-// recycled: the caller must not use o afterwards.
-func (b *Book[T]) Remove(o *Order[T]) {
+// Remove takes an order off the book (a cancel, or the last fill) and
+// returns what is left at its level (zero quantity and count when the level
+// went with it). The order is recycled: the caller must not use o afterwards.
+func (b *Book[T]) Remove(o *Order[T]) Level {
 	l := o.lvl
 	if l == nil || b.index.get(o.ID) != o {
 		panic("orderbook: Remove of an order not on this book")
 	}
 	l.unlink(o)
 	b.index.del(o.ID)
+	left := l.view()
 	if l.count == 0 {
 		b.dropLevel(o.Side, l)
 	}
 	b.releaseOrder(o)
 	b.check()
+	return left
 }
 
 // Reduce lowers an order's quantity by qty, keeping its time priority (a

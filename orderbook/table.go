@@ -77,6 +77,26 @@ func (t *table[K, V]) put(k K, v *V) {
 	}
 }
 
+// insert stores v (not nil) under k unless k is already stored, and
+// reports whether it did: a duplicate check and a put in one probe run.
+func (t *table[K, V]) insert(k K, v *V) bool {
+	if 2*(t.n+1) > len(t.slots) {
+		t.grow()
+	}
+	m := t.mask()
+	for i := t.home(k); ; i = (i + 1) & m {
+		s := &t.slots[i]
+		if s.val == nil {
+			s.key, s.val = k, v
+			t.n++
+			return true
+		}
+		if s.key == k {
+			return false
+		}
+	}
+}
+
 // del removes k, if stored, and closes the gap it leaves in its probe run.
 func (t *table[K, V]) del(k K) {
 	if t.n == 0 {

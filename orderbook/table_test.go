@@ -16,7 +16,16 @@ func TestTableAgainstMap(t *testing.T) {
 		ref := map[int64]*int{}
 		for step := range 200_000 {
 			k := r.Int64N(keys) - keys/4 // negative keys too
-			switch r.IntN(3) {
+			switch r.IntN(4) {
+			case 3:
+				v := new(int)
+				_, had := ref[k]
+				if got := tb.insert(k, v); got == had {
+					t.Fatalf("keys<%d step %d: insert(%d) = %v with the key stored: %v", keys, step, k, got, had)
+				}
+				if !had {
+					ref[k] = v
+				}
 			case 0:
 				v := new(int)
 				*v = step
