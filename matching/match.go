@@ -45,8 +45,8 @@ func (e *Engine) finish(s *symbolState, t *taker, et ExecType, st OrdStatus, r R
 
 // rest puts the remainder of a day order on the book.
 func (e *Engine) rest(s *symbolState, t *taker) {
-	s.book.Add(t.id, t.side, t.price, t.leaves, t.info)
-	e.level(s, t.side, t.price)
+	o := s.book.Add(t.id, t.side, t.price, t.leaves, t.info)
+	e.levelEvent(s, o.Level(), t.side)
 }
 
 // match trades the taker against resting orders in price-time priority while

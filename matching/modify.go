@@ -120,9 +120,8 @@ func (e *Engine) amendQty(s *symbolState, o *restingOrder, qty Qty) {
 	o.Data.qty = qty
 	e.exec(s, o.ID, o.Side, o.Price, o.Qty-cut, &o.Data, ExecReplaced, openStatus(&o.Data))
 	e.release(s, o.Side, &o.Data, cut, false)
-	side, price := o.Side, o.Price
-	s.book.Reduce(o, cut)
-	e.level(s, side, price)
+	s.book.Reduce(o, cut) // o stays: the new quantity is above what filled
+	e.levelEvent(s, o.Level(), o.Side)
 }
 
 // reprice moves an order to a new price: it leaves its level, is reported as
@@ -137,10 +136,9 @@ func (e *Engine) reprice(s *symbolState, o *restingOrder, price Price, qty Qty) 
 	if e.risk != nil && t.side == Buy && t.info.typ != ConditionalLimit {
 		t.info.perShare = e.risk.PerShare(Buy, price)
 	}
-	old := o.Price
-	s.book.Remove(o)
+	left := s.book.Remove(o)
 	e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, ExecReplaced, openStatus(&t.info))
-	e.level(s, t.side, old)
+	e.levelEvent(s, left, t.side)
 	e.execute(s, &t)
 }
 

@@ -1,5 +1,7 @@
 package matching
 
+import "github.com/mts-krx/mts/orderbook"
+
 // This file builds events. Every execution report goes through exec so that
 // the Seq, TS, Cmd and order fields are filled the same way everywhere.
 
@@ -7,14 +9,30 @@ package matching
 // caller to add LastPx and the like. The pointer is valid until the next
 // append to e.events.
 func (e *Engine) exec(s *symbolState, id OrderID, side Side, price Price, leaves Qty, in *orderInfo, et ExecType, st OrdStatus) *Event {
-	e.events = append(e.events, Event{
-		Kind: EvExec, Seq: e.cur.seq, TS: e.cur.ts, Cmd: e.cur.kind,
-		Symbol: s.inst.Symbol, Account: in.account, OrderID: id, ClientOrderID: in.clientOrderID,
-		ExecType: et, Status: st, Side: side, Type: in.typ, TIF: in.tif,
-		Price: price, StopPrice: in.stopPrice, Qty: in.qty,
-		CumQty: in.cumQty, LeavesQty: leaves, CumValue: in.cumValue,
-	})
-	return &e.events[len(e.events)-1]
+	ev := e.newEvent(EvExec, s)
+	ev.Cmd, ev.Account, ev.OrderID, ev.ClientOrderID = e.cur.kind, in.account, id, in.clientOrderID
+	ev.ExecType, ev.Status, ev.Side, ev.Type, ev.TIF = et, st, side, in.typ, in.tif
+	ev.Price, ev.StopPrice, ev.Qty = price, in.stopPrice, in.qty
+	ev.CumQty, ev.LeavesQty, ev.CumValue = in.cumQty, leaves, in.cumValue
+	return ev
+}
+
+// newEvent appends a zeroed event of the given kind for symbol s, stamped
+// with the command being applied, and returns it. Filling the slice element
+// in place matters on the hot path: a composite literal passed to append is
+// built in a 320-byte stack temporary and then copied, and a move builds
+// three events.
+func (e *Engine) newEvent(kind EventKind, s *symbolState) *Event {
+	n := len(e.events)
+	if n < cap(e.events) {
+		e.events = e.events[:n+1]
+		e.events[n] = Event{}
+	} else {
+		e.events = append(e.events, Event{})
+	}
+	ev := &e.events[n]
+	ev.Kind, ev.Seq, ev.TS, ev.Symbol = kind, e.cur.seq, e.cur.ts, s.inst.Symbol
+	return ev
 }
 
 // execResting reports on an order that is on the book.
@@ -55,21 +73,23 @@ func (e *Engine) reject(c *Command, r Reason) *Event {
 
 // level appends the new state of one price level for market data.
 func (e *Engine) level(s *symbolState, side Side, price Price) {
+	e.levelEvent(s, s.book.LevelAt(side, price), side)
+}
+
+// levelEvent appends l, the new state of a level of side, for market data:
+// callers that already hold the level's state (the book returned it) spare
+// the lookup.
+func (e *Engine) levelEvent(s *symbolState, l orderbook.Level, side Side) {
 	if s.phase.Auction() {
 		e.markAuction(s)
 	}
-	l := s.book.LevelAt(side, price)
-	e.events = append(e.events, Event{
-		Kind: EvBook, Seq: e.cur.seq, TS: e.cur.ts, Symbol: s.inst.Symbol,
-		Side: side, Price: price, Qty: l.Qty, Count: int32(l.Count),
-	})
+	ev := e.newEvent(EvBook, s)
+	ev.Side, ev.Price, ev.Qty, ev.Count = side, l.Price, l.Qty, int32(l.Count)
 }
 
 // trade appends the public trade event.
 func (e *Engine) trade(s *symbolState, t *taker, m *restingOrder, px Price, q Qty) {
-	e.events = append(e.events, Event{
-		Kind: EvTrade, Seq: e.cur.seq, TS: e.cur.ts, Symbol: s.inst.Symbol,
-		TradeID: e.nextTradeID, LastPx: px, LastQty: q, Side: t.side,
-		OrderID: t.id, Account: t.info.account, MakerOrderID: m.ID, MakerAccount: m.Data.account,
-	})
+	ev := e.newEvent(EvTrade, s)
+	ev.TradeID, ev.LastPx, ev.LastQty, ev.Side = e.nextTradeID, px, q, t.side
+	ev.OrderID, ev.Account, ev.MakerOrderID, ev.MakerAccount = t.id, t.info.account, m.ID, m.Data.account
 }
