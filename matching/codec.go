@@ -429,7 +429,13 @@ func DecodeEvent(src []byte, e *Event) (n int, err error) {
 // without verification). It checks the version and the command, not the
 // events behind it. On error c is zeroed and the error wraps ErrCodec.
 func DecodeRecordCommand(src []byte, c *Command) error {
-	d := decoder{src: src, what: "command", index: -1}
+	return decodeRecordCommand(src, c, nil)
+}
+
+// decodeRecordCommand is DecodeRecordCommand taking the names of accounts
+// and symbols from t (nil: allocate each).
+func decodeRecordCommand(src []byte, c *Command, t *names) error {
+	d := decoder{src: src, what: "command", index: -1, names: t}
 	d.version()
 	d.command(c)
 	if d.err != nil {
@@ -448,7 +454,13 @@ func DecodeRecordCommand(src []byte, c *Command) error {
 // its bytes are read, so a corrupt record costs at most one Event per two
 // bytes of input.
 func DecodeRecord(src []byte, c *Command, evs []Event) ([]Event, error) {
-	d := decoder{src: src, what: "record", index: -1}
+	return decodeRecord(src, c, evs, nil)
+}
+
+// decodeRecord is DecodeRecord taking the names of accounts and symbols
+// from t (nil: allocate each).
+func decodeRecord(src []byte, c *Command, evs []Event, t *names) ([]Event, error) {
+	d := decoder{src: src, what: "record", index: -1, names: t}
 	d.version()
 	d.what = "command"
 	d.command(c)
@@ -484,6 +496,64 @@ type decoder struct {
 	err   error
 	what  string // "command", "event" or "record", for error messages
 	index int    // the event's index within a record, or -1
+	names *names // where account and symbol strings come from; nil: allocated
+}
+
+// names interns the strings that name accounts, symbols and groups. A
+// replay decodes millions of commands that name a few thousand accounts and
+// a few hundred symbols; with a table each name is allocated once instead of
+// once per command, and the engine's map lookups by name then compare equal
+// pointers. Client order ids and other per-order strings are not interned:
+// nearly every one is new, so a table would only grow.
+//
+// Two levels: recent, a direct-mapped cache indexed by a hash of the bytes,
+// answers most lookups with one comparison; behind it a map holds every
+// name seen, up to maxNames (then names it does not hold are allocated as
+// without a table). A map lookup alone cost more than the allocation it
+// saved once the engine's own maps had crowded it out of the CPU caches.
+// Interning changes no value, only where the bytes live, so it cannot
+// change what a replay computes.
+type names struct {
+	recent [recentNames]string
+	m      map[string]string
+}
+
+const (
+	// recentNames is the size of the direct-mapped cache, a power of two:
+	// 64 KiB of string headers, a few collisions among a few thousand names.
+	recentNames = 1 << 12
+	// maxNames bounds the map: at about 100 bytes an entry, a few MiB.
+	maxNames = 1 << 16
+)
+
+func newNames() *names { return &names{m: make(map[string]string)} }
+
+// intern returns b as a string, the same string for the same bytes while
+// the table has room. Neither the comparison with string(b) nor the lookup
+// m[string(b)] allocates.
+func (t *names) intern(b []byte) string {
+	slot := &t.recent[fnv1a(b)&(recentNames-1)]
+	if *slot == string(b) {
+		return *slot
+	}
+	s, ok := t.m[string(b)]
+	if !ok {
+		s = string(b)
+		if len(t.m) < maxNames {
+			t.m[s] = s
+		}
+	}
+	*slot = s
+	return s
+}
+
+// fnv1a is the 32-bit FNV-1a hash: a few cycles a byte for short names.
+func fnv1a(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h = (h ^ uint32(c)) * 16777619
+	}
+	return h
 }
 
 func (d *decoder) fail(field string, off int, problem string) {
@@ -516,10 +586,10 @@ func (d *decoder) command(c *Command) {
 		c.TS = d.s("TS")
 	}
 	if m&cmAccount != 0 {
-		c.Account = d.str("Account")
+		c.Account = d.name("Account")
 	}
 	if m&cmSymbol != 0 {
-		c.Symbol = d.str("Symbol")
+		c.Symbol = d.name("Symbol")
 	}
 	if m&cmClientOrderID != 0 {
 		c.ClientOrderID = d.str("ClientOrderID")
@@ -559,7 +629,7 @@ func (d *decoder) command(c *Command) {
 		c.Text = d.str("Text")
 	}
 	if m&cmGroup != 0 {
-		c.Group = d.str("Group")
+		c.Group = d.name("Group")
 	}
 	if m&cmAmount != 0 {
 		c.Amount = d.s("Amount")
@@ -590,7 +660,7 @@ func (d *decoder) event(e *Event, base *Command, inRecord bool) {
 	if m&evTS != 0 {
 		e.TS += d.s("TS")
 	}
-	e.Symbol = d.refStr("Symbol", m, evSymbol, evSymbolRef, base.Symbol)
+	e.Symbol = d.refStr("Symbol", m, evSymbol, evSymbolRef, base.Symbol, true)
 	if m&evSide != 0 {
 		e.Side = Side(d.b("Side"))
 	}
@@ -603,11 +673,11 @@ func (d *decoder) event(e *Event, base *Command, inRecord bool) {
 	if m&evCount != 0 {
 		e.Count = d.int32("Count")
 	}
-	e.Account = d.refStr("Account", m, evAccount, evAccountRef, base.Account)
+	e.Account = d.refStr("Account", m, evAccount, evAccountRef, base.Account, true)
 	if m&evOrderID != 0 {
 		e.OrderID = OrderID(d.u("OrderID"))
 	}
-	e.ClientOrderID = d.refStr("ClientOrderID", m, evClientOrderID, evClientOrderIDRef, base.ClientOrderID)
+	e.ClientOrderID = d.refStr("ClientOrderID", m, evClientOrderID, evClientOrderIDRef, base.ClientOrderID, false)
 	d.eventReport(e, m)
 }
 
@@ -654,7 +724,7 @@ func (d *decoder) eventReport(e *Event, m uint64) {
 		e.MakerOrderID = OrderID(d.u("MakerOrderID"))
 	}
 	if m&evMakerAccount != 0 {
-		e.MakerAccount = d.str("MakerAccount")
+		e.MakerAccount = d.name("MakerAccount")
 	}
 	if m&evReason != 0 {
 		e.Reason = d.reason("Reason")
@@ -802,28 +872,51 @@ func (d *decoder) reason(field string) Reason {
 	return Reason(v)
 }
 
-// str reads a present string. The length is checked against the limit and
-// the input before anything is allocated.
+// str reads a present string.
 func (d *decoder) str(field string) string {
+	b := d.strBytes(field)
+	if len(b) == 0 {
+		return ""
+	}
+	return string(b)
+}
+
+// name reads a present string that names an account, a symbol or a group,
+// interned when the decoder has a table.
+func (d *decoder) name(field string) string {
+	b := d.strBytes(field)
+	switch {
+	case len(b) == 0:
+		return ""
+	case d.names == nil:
+		return string(b)
+	}
+	return d.names.intern(b)
+}
+
+// strBytes reads a present string's bytes, aliasing src. The length is
+// checked against the limit and the input before anything is allocated.
+func (d *decoder) strBytes(field string) []byte {
 	off := d.off
 	n := d.u(field)
 	switch {
 	case d.err != nil:
-		return ""
+		return nil
 	case n > MaxStringLen:
 		d.fail(field, off, fmt.Sprintf("string length %d over the limit of %d", n, MaxStringLen))
-		return ""
+		return nil
 	case n > uint64(len(d.src)-d.off):
 		d.fail(field, off, fmt.Sprintf("string length %d beyond the input (%d bytes left)", n, len(d.src)-d.off))
-		return ""
+		return nil
 	}
-	s := string(d.src[d.off : d.off+int(n)])
+	b := d.src[d.off : d.off+int(n)]
 	d.off += int(n)
-	return s
+	return b
 }
 
 // refStr reads a string field that has a literal bit and a ref bit.
-func (d *decoder) refStr(field string, m, lit, ref uint64, base string) string {
+// A literal that names an account or a symbol is interned (isName).
+func (d *decoder) refStr(field string, m, lit, ref uint64, base string, isName bool) string {
 	off := d.off
 	switch {
 	case m&lit != 0 && m&ref != 0:
@@ -834,7 +927,12 @@ func (d *decoder) refStr(field string, m, lit, ref uint64, base string) string {
 		}
 		return base
 	case m&lit != 0:
-		s := d.str(field)
+		var s string
+		if isName {
+			s = d.name(field)
+		} else {
+			s = d.str(field)
+		}
 		if d.err == nil && s == base {
 			d.fail(field, off, "literal equal to the command's field (should be a ref)")
 		}

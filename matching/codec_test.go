@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // rewrite regenerates testdata/golden and the seed files under
@@ -853,5 +854,65 @@ func TestDecodeRecordCommand(t *testing.T) {
 		if err := DecodeRecordCommand(rec[:cut], &c); !errors.Is(err, ErrCodec) || c != (Command{}) {
 			t.Errorf("DecodeRecordCommand of %d bytes = %+v, %v; want zero and ErrCodec", cut, c, err)
 		}
+	}
+}
+
+// TestDecodeInterned: decoding with a names table gives the same values as
+// without, shares one string per name across records, and keeps doing both
+// once the table is full.
+func TestDecodeInterned(t *testing.T) {
+	rec := AppendRecord(nil, &tradeCmd, tradeEvents)
+	wantEvs, err := DecodeRecord(rec, new(Command), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := newNames()
+	var c1, c2 Command
+	evs1, err1 := decodeRecord(rec, &c1, nil, tab)
+	err2 := decodeRecordCommand(rec, &c2, tab)
+	if err1 != nil || err2 != nil || c1 != tradeCmd || c2 != tradeCmd || !slicesEqual(evs1, wantEvs) {
+		t.Fatalf("interned decode = %+v, %+v, %v, %v; want %+v, %+v", c1, evs1, err1, err2, tradeCmd, wantEvs)
+	}
+	if unsafe.StringData(c1.Account) != unsafe.StringData(c2.Account) || unsafe.StringData(c1.Symbol) != unsafe.StringData(c2.Symbol) {
+		t.Errorf("two decodes of account %q and symbol %q did not share their strings", c1.Account, c1.Symbol)
+	}
+	if unsafe.StringData(evs1[1].MakerAccount) != unsafe.StringData(evs1[2].Account) {
+		t.Errorf("maker account %q of the trade and account of the maker's report are not one string", evs1[1].MakerAccount)
+	}
+	if got := len(tab.m); got != 3 {
+		t.Errorf("table holds %d names after %q, %q, %q; want 3", got, tradeCmd.Account, tradeCmd.Symbol, "ACC-000777")
+	}
+
+	full := &names{m: make(map[string]string)}
+	for i := range maxNames {
+		full.m[fmt.Sprint(i)] = fmt.Sprint(i)
+	}
+	var c3 Command
+	if err := decodeRecordCommand(rec, &c3, full); err != nil || c3 != tradeCmd {
+		t.Fatalf("decode with a full table = %+v, %v; want %+v", c3, err, tradeCmd)
+	}
+	if len(full.m) != maxNames {
+		t.Errorf("a full table grew to %d names, over its bound of %d", len(full.m), maxNames)
+	}
+}
+
+// BenchmarkDecodeRecordCommand: what recovery without verification decodes
+// per record, with a names table as replay uses and without.
+func BenchmarkDecodeRecordCommand(b *testing.B) {
+	enc := AppendRecord(nil, &tradeCmd, tradeEvents)
+	for _, interned := range []bool{false, true} {
+		b.Run(fmt.Sprintf("interned=%v", interned), func(b *testing.B) {
+			var tab *names
+			if interned {
+				tab = newNames()
+			}
+			var c Command
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := decodeRecordCommand(enc, &c, tab); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -73,7 +73,7 @@ func Recover(newEngine func() (*Engine, error), snaps SnapshotStore, log Log, op
 		}
 		return e, stats, nil
 	}
-	r := replayer{e: e, snaps: snaps, verify: opts.Verify, check: seqs}
+	r := replayer{e: e, snaps: snaps, verify: opts.Verify, check: seqs, names: newNames()}
 	err = log.Read(e.Seq()+1, r.apply)
 	stats.Replayed, stats.Checked = r.applied, r.checked
 	if err != nil {
@@ -139,14 +139,15 @@ type replayer struct {
 	checked int
 	cmd     Command
 	recEvs  []Event
+	names   *names
 }
 
 func (r *replayer) apply(rec Record) error {
 	var err error
 	if r.verify {
-		r.recEvs, err = DecodeRecord(rec.Payload, &r.cmd, r.recEvs[:0])
+		r.recEvs, err = decodeRecord(rec.Payload, &r.cmd, r.recEvs[:0], r.names)
 	} else {
-		err = DecodeRecordCommand(rec.Payload, &r.cmd) // the events are re-derived, not read
+		err = decodeRecordCommand(rec.Payload, &r.cmd, r.names) // the events are re-derived, not read
 	}
 	if err != nil {
 		return fmt.Errorf("matching: record %d: %w", rec.Seq, err)

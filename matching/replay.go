@@ -10,8 +10,9 @@ import (
 // decoding commands, and applying them — and only the last needs the
 // engine. So a reader goroutine reads and decodes chunks of commands while
 // the caller's goroutine applies the previous chunk: on two cores the two
-// halves overlap. Chunks circulate between the goroutines, so the steady
-// state allocates only the commands' strings.
+// halves overlap. Chunks circulate between the goroutines, and account and
+// symbol names are interned, so the steady state allocates only the
+// commands' per-order strings (client order ids).
 
 // replayChunk is the number of commands handed over at a time: large
 // enough that the hand-off costs nothing per command, small enough that
@@ -73,10 +74,11 @@ func readChunks(log Log, from uint64, full chan<- *chunk, free <-chan *chunk, st
 	if !take() {
 		return
 	}
+	names := newNames()
 	err := log.Read(from, func(rec Record) error {
 		c.cmds = append(c.cmds, Command{})
 		cmd := &c.cmds[len(c.cmds)-1]
-		if err := DecodeRecordCommand(rec.Payload, cmd); err != nil {
+		if err := decodeRecordCommand(rec.Payload, cmd, names); err != nil {
 			c.cmds = c.cmds[:len(c.cmds)-1]
 			return fmt.Errorf("matching: record %d: %w", rec.Seq, err)
 		}
