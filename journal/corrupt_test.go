@@ -21,8 +21,10 @@ func wantDetected(t *testing.T, j *Journal, seq uint64, what string) {
 	t.Helper()
 	wantCorrupt(t, what+": Verify", j.Verify(), seq)
 	wantCorrupt(t, what+": Read(1)", j.Read(1, func(Record) error { return nil }), seq)
+	wantCorrupt(t, what+": ReadTransient(1)", j.ReadTransient(1, func(Record) error { return nil }), seq)
 	if seq < corruptN {
 		wantCorrupt(t, what+": Read(seq+1)", j.Read(seq+1, func(Record) error { return nil }), seq)
+		wantCorrupt(t, what+": ReadTransient(seq+1)", j.ReadTransient(seq+1, func(Record) error { return nil }), seq)
 	}
 }
 
@@ -100,6 +102,7 @@ func TestWrongLinkDetected(t *testing.T) {
 	rawSet(t, j, recordKey(120), forged)
 	wantCorrupt(t, "wrong link: Verify", j.Verify(), 120)
 	wantCorrupt(t, "wrong link: Read(1)", j.Read(1, func(Record) error { return nil }), 120)
+	wantCorrupt(t, "wrong link: ReadTransient(1)", j.ReadTransient(1, func(Record) error { return nil }), 120)
 	// Read(121) only checks record 120's CRC to seed the chain (its link
 	// needs 119), so the break shows as 121 not following 120.
 	wantCorrupt(t, "wrong link: Read(121)", j.Read(121, func(Record) error { return nil }), 121)

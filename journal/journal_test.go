@@ -54,6 +54,34 @@ func TestEmptyJournal(t *testing.T) {
 	}
 }
 
+// ReadTransient delivers what Read does; each payload is copied inside fn,
+// where it is valid.
+func TestReadTransientMatchesRead(t *testing.T) {
+	j := openJournal(t, testOptions(t))
+	for _, size := range []int{1, 64, 500} {
+		appendN(t, j, 300, size)
+	}
+	j = reopen(t, j)
+	for _, from := range []uint64{0, 1, 450, 900, 901} {
+		var got []Record
+		err := j.ReadTransient(from, func(r Record) error {
+			r.Payload = append([]byte(nil), r.Payload...)
+			got = append(got, r)
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("ReadTransient(%d): %v", from, err)
+		}
+		if from > 900 {
+			if len(got) != 0 {
+				t.Fatalf("ReadTransient(LastSeq+1): got %d records, want 0", len(got))
+			}
+			continue
+		}
+		checkRecords(t, got, max(from, 1), 900)
+	}
+}
+
 func TestAppendRejectsNonDense(t *testing.T) {
 	for _, tc := range []struct {
 		name string

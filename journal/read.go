@@ -27,6 +27,22 @@ func (j *Journal) Read(from uint64, fn func(Record) error) error {
 	})
 }
 
+// ReadTransient is Read without the copy: Payload points into Badger's
+// buffers and is valid only until fn returns. It checks everything Read
+// checks. It is for readers that decode each record on the spot, such as
+// recovery at startup, where copying every payload cost time and, worse,
+// made garbage that the collector had to trace against the whole engine.
+func (j *Journal) ReadTransient(from uint64, fn func(Record) error) error {
+	if err := j.enter(); err != nil {
+		return err
+	}
+	defer j.life.RUnlock()
+	return j.scan(from, func(f frame) error {
+		n := len(f.payload)
+		return fn(Record{Seq: f.seq, TS: f.ts, Payload: f.payload[:n:n]}) // capped, as in Read
+	})
+}
+
 // slabBytes is the block size from which Read carves payload copies.
 const slabBytes = 64 << 10
 

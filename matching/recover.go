@@ -20,6 +20,23 @@ type Log interface {
 	Read(from uint64, fn func(Record) error) error
 }
 
+// TransientLog is a Log that can also lend each record's payload only until
+// fn returns, which saves copying it. Recovery decodes every record inside
+// fn and keeps nothing of the payload, so it reads through ReadTransient
+// when the log has it.
+type TransientLog interface {
+	Log
+	ReadTransient(from uint64, fn func(Record) error) error
+}
+
+// readFunc is how recovery reads log: without copies when it can.
+func readFunc(log Log) func(from uint64, fn func(Record) error) error {
+	if t, ok := log.(TransientLog); ok {
+		return t.ReadTransient
+	}
+	return log.Read
+}
+
 // SnapshotStore lists and loads stored snapshots.
 type SnapshotStore interface {
 	// SnapshotSeqs returns the sequence numbers of stored snapshots, newest
@@ -74,7 +91,7 @@ func Recover(newEngine func() (*Engine, error), snaps SnapshotStore, log Log, op
 		return e, stats, nil
 	}
 	r := replayer{e: e, snaps: snaps, verify: opts.Verify, check: seqs, names: newNames()}
-	err = log.Read(e.Seq()+1, r.apply)
+	err = readFunc(log)(e.Seq()+1, r.apply)
 	stats.Replayed, stats.Checked = r.applied, r.checked
 	if err != nil {
 		return nil, stats, err

@@ -75,7 +75,7 @@ func readChunks(log Log, from uint64, full chan<- *chunk, free <-chan *chunk, st
 		return
 	}
 	names := newNames()
-	err := log.Read(from, func(rec Record) error {
+	err := readFunc(log)(from, func(rec Record) error {
 		c.cmds = append(c.cmds, Command{})
 		cmd := &c.cmds[len(c.cmds)-1]
 		if err := decodeRecordCommand(rec.Payload, cmd, names); err != nil {

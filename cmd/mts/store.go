@@ -6,9 +6,10 @@ import (
 )
 
 // store adapts the journal to the small interfaces matching declares for
-// it (Journal, Log, SnapshotSink, SnapshotStore). The two record types have
-// the same fields; matching cannot import journal (DESIGN.md's table), so
-// the copy happens here, into a slice reused across batches.
+// it (Journal, Log and TransientLog, SnapshotSink, SnapshotStore). The two
+// record types have the same fields; matching cannot import journal
+// (DESIGN.md's table), so the copy happens here, into a slice reused across
+// batches.
 type store struct {
 	j   *journal.Journal
 	buf []journal.Record // Append's scratch: only the loop's commit goroutine appends
@@ -24,6 +25,14 @@ func (s *store) Append(recs []matching.Record) error {
 
 func (s *store) Read(from uint64, fn func(matching.Record) error) error {
 	return s.j.Read(from, func(r journal.Record) error {
+		return fn(matching.Record{Seq: r.Seq, TS: r.TS, Payload: r.Payload})
+	})
+}
+
+// ReadTransient is Read without copying payloads (matching.TransientLog):
+// a payload is valid only until fn returns. Recovery uses it.
+func (s *store) ReadTransient(from uint64, fn func(matching.Record) error) error {
+	return s.j.ReadTransient(from, func(r journal.Record) error {
 		return fn(matching.Record{Seq: r.Seq, TS: r.TS, Payload: r.Payload})
 	})
 }
