@@ -68,6 +68,7 @@ func Open(opts Options) (*Journal, error) {
 	if err := removeTornFiles(opts.Dir); err != nil {
 		return nil, err
 	}
+	prefetchTableFooters(opts.Dir)
 	db, err := badger.Open(badgerOptions(opts))
 	if err != nil {
 		return nil, fmt.Errorf("journal: open %s: %w", opts.Dir, err)
