@@ -120,6 +120,27 @@ func (b *Book[T]) Remove(o *Order[T]) Level {
 	return left
 }
 
+// Move gives a resting order a new price and quantity: it leaves its level
+// and joins the back of the level at price, keeping its id and payload. It
+// is Remove followed by Add of the same order, without recycling the order
+// or touching the index, for an amend that reprices an order which will rest
+// without trading. It returns what is left at the old level, as Remove does.
+func (b *Book[T]) Move(o *Order[T], price Price, qty Qty) Level {
+	l := o.lvl
+	if l == nil || qty <= 0 || price <= 0 {
+		panic("orderbook: Move of an order not on a book, or to a non-positive price or quantity")
+	}
+	l.unlink(o)
+	left := l.view()
+	if l.count == 0 {
+		b.dropLevel(o.Side, l)
+	}
+	o.Price, o.Qty = price, qty
+	b.levelFor(o.Side, price).push(o)
+	b.check()
+	return left
+}
+
 // Reduce lowers an order's quantity by qty, keeping its time priority (a
 // partial cancel or a partial fill). When the quantity reaches zero the order
 // is removed and recycled. It reports whether the order is still on the book.

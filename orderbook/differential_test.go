@@ -67,6 +67,7 @@ const (
 	opRemove               // remove an order on the book (a cancel)
 	opReduce               // reduce an order on the book, sometimes to zero
 	opMatch                // sweep the other side from the head while it crosses
+	opMove                 // reprice an order on the book (the fuzzer does not generate these)
 	numOpKinds
 )
 
@@ -92,6 +93,8 @@ func (o op) String() string {
 		return fmt.Sprintf("reduce{pick=%d qty=%d}", o.pick, o.qty)
 	case opMatch:
 		return fmt.Sprintf("match{%v %d limit %d rest=%v}", o.side, o.qty, o.price, o.flag)
+	case opMove:
+		return fmt.Sprintf("move{pick=%d to %d x %d}", o.pick, o.price, o.qty)
 	}
 	return fmt.Sprintf("op(%d)", o.kind)
 }
@@ -149,6 +152,8 @@ func (g *opGen) next(n int) op {
 		return op{kind: opRemove, pick: g.rng.IntN(1 << 16)}
 	case r < addPct+30:
 		return op{kind: opReduce, pick: g.rng.IntN(1 << 16), qty: g.qty()}
+	case r < addPct+40:
+		return op{kind: opMove, pick: g.rng.IntN(1 << 16), price: g.price(), qty: g.qty()}
 	default:
 		return op{kind: opMatch, side: g.side(), price: g.price(), qty: 3 * g.qty(), flag: g.rng.IntN(2) == 0}
 	}
@@ -203,13 +208,43 @@ func (h *harness) step(o op) error {
 		if bo == nil {
 			return fmt.Errorf("Get(%d) = nil, reference has it", id)
 		}
-		h.b.Remove(bo)
+		side, price := bo.Side, bo.Price
+		left := h.b.Remove(bo)
 		h.r.remove(id)
 		h.died(id)
+		if want := h.r.levelAt(side, price); left != want {
+			return fmt.Errorf("Remove(%d) left %+v, want %+v", id, left, want)
+		}
 	case opReduce:
 		return h.reduce(o)
 	case opMatch:
 		return h.match(o)
+	case opMove:
+		return h.move(o)
+	}
+	return nil
+}
+
+// move reprices the picked order; the reference removes it and adds it
+// again with the same id and payload.
+func (h *harness) move(o op) error {
+	id, ok := h.pick(o.pick)
+	if !ok {
+		return nil
+	}
+	bo := h.b.Get(id)
+	if bo == nil {
+		return fmt.Errorf("Get(%d) = nil, reference has it", id)
+	}
+	side, old, data := bo.Side, bo.Price, bo.Data
+	left := h.b.Move(bo, o.price, o.qty)
+	h.r.remove(id)
+	h.r.add(refOrder{id: id, side: side, price: o.price, qty: o.qty, data: data})
+	if want := h.r.levelAt(side, old); old != o.price && left != want {
+		return fmt.Errorf("Move(%d) left %+v at %d, want %+v", id, left, old, want)
+	}
+	if got, want := bo.Level(), h.r.levelAt(side, o.price); got != want {
+		return fmt.Errorf("Move(%d): its level is %+v, want %+v", id, got, want)
 	}
 	return nil
 }

@@ -14,7 +14,8 @@
 // Prices are integer KRW (Price), quantities integer shares (Qty). Both sides
 // are kept best-first: bids in descending price, asks in ascending price. Time
 // priority within a level is the order of Add; Reduce keeps an order's place,
-// and a price change is Remove followed by Add (a new place at the back).
+// and a price change is Remove followed by Add (a new place at the back), or
+// Move, which does the same to the order in place.
 //
 // # Layout
 //
