@@ -57,6 +57,9 @@ func (e *Engine) rest(s *symbolState, t *taker) {
 // touched, when matching leaves that level.
 func (e *Engine) match(s *symbolState, t *taker) (stopped bool) {
 	opp := t.side.Opposite()
+	if m := s.book.Head(opp); m == nil || !t.crosses(m.Price) {
+		return false // most orders and moves rest at once: spare the VI band
+	}
 	var at Price
 	touched := false
 	vi := e.viBand(s)

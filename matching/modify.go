@@ -127,19 +127,53 @@ func (e *Engine) amendQty(s *symbolState, o *restingOrder, qty Qty) {
 // reprice moves an order to a new price: it leaves its level, is reported as
 // replaced, and re-enters as a taker with the same id.
 func (e *Engine) reprice(s *symbolState, o *restingOrder, price Price, qty Qty) {
-	t := taker{id: o.ID, side: o.Side, price: price, limit: price, info: o.Data}
 	if cut := o.Data.qty - qty; cut > 0 {
 		e.release(s, o.Side, &o.Data, cut, false)
 	}
-	t.info.qty = qty
-	t.leaves = qty - t.info.cumQty
-	if e.risk != nil && t.side == Buy && t.info.typ != ConditionalLimit {
-		t.info.perShare = e.risk.PerShare(Buy, price)
+	perShare := o.Data.perShare
+	if e.risk != nil && o.Side == Buy && o.Data.typ != ConditionalLimit {
+		perShare = e.risk.PerShare(Buy, price)
 	}
+	if s.restsAt(o, price) {
+		e.move(s, o, price, qty, perShare)
+		return
+	}
+	t := taker{id: o.ID, side: o.Side, price: price, limit: price, info: o.Data}
+	t.info.qty, t.info.perShare = qty, perShare
+	t.leaves = qty - t.info.cumQty
 	left := s.book.Remove(o)
 	e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, ExecReplaced, openStatus(&t.info))
 	e.levelEvent(s, left, t.side)
 	e.execute(s, &t)
+}
+
+// restsAt reports whether resting order o, repriced to price, would rest
+// there at once without trading: during an auction, or in continuous
+// trading when it does not reach the best opposite order. (A resting order
+// is a day order, and never a market order, whose price an amend cannot
+// change; the checks say so in case that ever changes.)
+func (s *symbolState) restsAt(o *restingOrder, price Price) bool {
+	if o.Data.tif != Day || o.Data.typ == Market {
+		return false
+	}
+	if s.phase.Auction() {
+		return true
+	}
+	t := taker{side: o.Side, limit: price}
+	m := s.book.Head(o.Side.Opposite())
+	return s.phase == PhaseContinuous && (m == nil || !t.crosses(m.Price))
+}
+
+// move is reprice for an order that rests at its new price without
+// trading, most amends: the book moves the order itself, so nothing is
+// copied out and back and the order index is not touched. The events are
+// the ones reprice would produce: replaced, the old level, the new level.
+func (e *Engine) move(s *symbolState, o *restingOrder, price Price, qty Qty, perShare int64) {
+	o.Data.qty, o.Data.perShare = qty, perShare
+	left := s.book.Move(o, price, qty-o.Data.cumQty)
+	e.execResting(s, o, ExecReplaced)
+	e.levelEvent(s, left, o.Side)
+	e.levelEvent(s, o.Level(), o.Side)
 }
 
 // cancel cancels all of an open order, or part of it (일부취소) when Qty is
