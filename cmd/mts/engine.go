@@ -20,10 +20,13 @@ type engineOptions struct {
 	SnapshotEvery    int           // records between snapshots (0: no count trigger)
 	SnapshotInterval time.Duration // loop time between snapshots (0: no time trigger)
 	Verify           bool          // compare replayed events with the journal while recovering
-	VI               bool          // volatility interruptions (needs the session scheduler to end them)
-	Logger           *slog.Logger
-	Clock            func() int64 // nil: the wall clock
-	Publisher        matching.Publisher
+	// AcceptConfigChange lets the engine start on a journal written with
+	// other instruments or risk settings (see configcheck.go).
+	AcceptConfigChange bool
+	VI                 bool // volatility interruptions (needs the session scheduler to end them)
+	Logger             *slog.Logger
+	Clock              func() int64 // nil: the wall clock
+	Publisher          matching.Publisher
 	// BeforeStart, if set, runs after recovery and before the loop starts,
 	// with the recovered sequence number: the place to bring consumers of
 	// the journal (the market-data builder) up to the engine's state.
@@ -55,6 +58,10 @@ func openEngine(opts engineOptions) (*engineHost, error) {
 	}
 	j, err := journal.Open(journal.Options{Dir: opts.DataDir, Durability: dur, Logger: log})
 	if err != nil {
+		return nil, err
+	}
+	if err := checkEngineConfig(opts.DataDir, opts, opts.AcceptConfigChange, log); err != nil {
+		j.Close()
 		return nil, err
 	}
 	h := &engineHost{j: j, store: &store{j: j}}

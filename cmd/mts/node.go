@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"os"
 	"sync"
 	"time"
 
@@ -34,8 +35,11 @@ type nodeOptions struct {
 	Instruments []matching.Instrument
 	Risk        *risk.Config // nil: risk off
 	Async       bool
-	Snapshots   time.Duration // snapshot interval (0: none by time)
-	SnapEvery   int           // records between snapshots (0: none by count)
+	// AcceptConfigChange starts the engine even if the journal was written
+	// with other instruments or risk settings (configcheck.go).
+	AcceptConfigChange bool
+	Snapshots          time.Duration // snapshot interval (0: none by time)
+	SnapEvery          int           // records between snapshots (0: none by count)
 
 	NATSURL    string // an external NATS; "" runs one in this process
 	NATSListen string // the embedded server's TCP address; "" = in-process only
@@ -85,6 +89,10 @@ type node struct {
 	jh     *journalHandler
 	jfeed  *journalFeed
 
+	mdw *mdSnapshotWriter // DATA/marketdata.snap; nil without an engine
+	// mdRebuild says how the market data came back at start (tests).
+	mdRebuild struct{ From, Replayed uint64 }
+
 	ln       net.Listener
 	httpSrv  *http.Server
 	httpDone chan error
@@ -106,9 +114,10 @@ func startNode(ctx context.Context, opts nodeOptions) (n *node, err error) {
 		n.log = slog.Default()
 	}
 	n.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	started := n // the returns below set n to nil
 	defer func() {
 		if err != nil {
-			n.Close()
+			started.Close()
 		}
 	}()
 	if err = n.startNATS(); err != nil {
@@ -162,7 +171,11 @@ func (n *node) startNATS() (err error) {
 // data of the journal's records, starts the loop and the NATS intake, and
 // opens the accounts asked for.
 func (n *node) startEngine(ctx context.Context) error {
-	md, err := natspub.NewPublisher(n.engNC, n.opts.Instruments, natspub.PublisherConfig{})
+	n.mdw = newMDSnapshotWriter(n.opts.DataDir, n.log)
+	md, err := natspub.NewPublisher(n.engNC, n.opts.Instruments, natspub.PublisherConfig{
+		// The market-data snapshot follows the engine's snapshot options.
+		SaveState: n.mdw.save, StateEvery: n.opts.SnapEvery, StateInterval: n.opts.Snapshots,
+	})
 	if err != nil {
 		return err
 	}
@@ -171,8 +184,9 @@ func (n *node) startEngine(ctx context.Context) error {
 	execPub := bus.NewExecPublisher(n.engNC)
 	n.eng, err = openEngine(engineOptions{
 		DataDir: n.opts.DataDir, Instruments: n.opts.Instruments, Risk: n.opts.Risk, Async: n.opts.Async,
-		VI:            n.opts.Sessions != nil, // only the scheduler ends a VI auction
-		SnapshotEvery: n.opts.SnapEvery, SnapshotInterval: n.opts.Snapshots, Logger: n.log, Clock: n.opts.Clock,
+		AcceptConfigChange: n.opts.AcceptConfigChange,
+		VI:                 n.opts.Sessions != nil, // only the scheduler ends a VI auction
+		SnapshotEvery:      n.opts.SnapEvery, SnapshotInterval: n.opts.Snapshots, Logger: n.log, Clock: n.opts.Clock,
 		Publisher:   publishers{execPub, md, n.jfeed},
 		BeforeStart: n.replayMarketData,
 	})
@@ -211,16 +225,20 @@ func (n *node) startScheduler() {
 	}()
 }
 
-// replayMarketData feeds the market-data builder every journal record up
-// to the recovered sequence, before the loop starts: the engine came back
-// from a snapshot, but books, tickers, candles and per-symbol sequence
-// numbers are rebuilt from the records themselves, so a subscriber sees
-// the same numbering as before the restart.
+// replayMarketData brings the market-data builder up to the recovered
+// sequence before the loop starts: the engine came back from a snapshot,
+// but books, tickers, candles and per-symbol sequence numbers come from
+// the market-data snapshot (DATA/marketdata.snap) and the journal records
+// after it, or from every record when there is no usable snapshot, so
+// that a subscriber sees the same numbering as before the restart. A
+// rebuild that replayed records saves its result at once (on the
+// writer's goroutine), so that the next start need not replay them again.
 func (n *node) replayMarketData(h *engineHost, upTo uint64) error {
 	start := time.Now()
+	from := n.loadMarketData(h, upTo)
 	var cmd matching.Command
 	var evs []matching.Event
-	err := h.store.Read(1, func(r matching.Record) error {
+	err := h.store.Read(from+1, func(r matching.Record) error {
 		if r.Seq > upTo {
 			return errStopRead
 		}
@@ -233,11 +251,46 @@ func (n *node) replayMarketData(h *engineHost, upTo uint64) error {
 	if err != nil && !errors.Is(err, errStopRead) {
 		return fmt.Errorf("rebuilding market data: %w", err)
 	}
+	if got := n.md.Seq(); got != upTo {
+		return fmt.Errorf("rebuilding market data: the journal ends at %d, not at the recovered %d", got, upTo)
+	}
+	n.mdRebuild.From, n.mdRebuild.Replayed = from, upTo-from
+	if upTo > from {
+		state, err := n.md.AppendState(nil)
+		if err != nil {
+			return err
+		}
+		n.mdw.save(upTo, 0, state)
+	}
 	if err := n.md.Start(); err != nil {
 		return err
 	}
-	n.log.Info("market data rebuilt", "records", upTo, "took", time.Since(start).Round(time.Millisecond))
+	n.log.Info("market data rebuilt", "snapshot_seq", from, "replayed", upTo-from, "seq", upTo,
+		"took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// loadMarketData loads the market-data snapshot into the publisher if it
+// is usable (see mdsnapshot.go) and returns its seq; 0, with a log line
+// saying why, when the rebuild must start from the journal's first record.
+func (n *node) loadMarketData(h *engineHost, upTo uint64) uint64 {
+	data, err := readMDSnapshot(n.opts.DataDir)
+	if errors.Is(err, os.ErrNotExist) {
+		if upTo > 0 {
+			n.log.Info("no market-data snapshot: rebuilding market data from the journal's start", "file", n.mdw.path)
+		}
+		return 0
+	}
+	if err == nil {
+		var seq uint64
+		if seq, err = checkMDSnapshot(data, upTo, h.store.Read); err == nil {
+			if err = n.md.LoadState(data); err == nil {
+				return seq
+			}
+		}
+	}
+	n.log.Warn("market-data snapshot not used: rebuilding market data from the journal's start", "file", n.mdw.path, "err", err)
+	return 0
 }
 
 var errStopRead = errors.New("stop reading")
@@ -459,7 +512,10 @@ func (n *node) close() error {
 		errs = append(errs, n.eng.Close())
 	}
 	if n.md != nil {
-		n.md.Close()
+		n.md.Close() // hands its final state to n.mdw
+	}
+	if n.mdw != nil {
+		n.mdw.close()
 	}
 	if n.feed != nil {
 		n.feed.Close()

@@ -47,7 +47,7 @@ type serveFlags struct {
 	secretFile            string
 	tlsCert, tlsKey       string
 	origins               string
-	async                 bool
+	async, acceptConfig   bool
 	snapInterval          time.Duration
 	snapEvery             int
 	openAccounts          string
@@ -107,6 +107,7 @@ func parseServeFlags(cmd string, args []string, stderr io.Writer) (f serveFlags,
 	if engine {
 		fs.StringVar(&f.dataDir, "data", "./data", "journal `DIR` (Badger)")
 		fs.BoolVar(&f.async, "async", false, "journal without fsync per batch: survives a process crash, NOT a power cut")
+		fs.BoolVar(&f.acceptConfig, "accept-config-change", false, "start even though the journal in --data was written with other instruments or risk settings (replaying it under the new ones may change history: check with mts journal verify)")
 		fs.DurationVar(&f.snapInterval, "snapshot-interval", time.Minute, "take an engine snapshot this often (`DURATION`, 0 = never by time)")
 		fs.IntVar(&f.snapEvery, "snapshot-every", 1_000_000, "take an engine snapshot every `N` records (0 = never by count)")
 		fs.StringVar(&f.openAccounts, "open-accounts", "", "open and fund accounts `PREFIX:COUNT` (PREFIX0001…) at start, for load tests")
@@ -145,7 +146,7 @@ func parseServeFlags(cmd string, args []string, stderr io.Writer) (f serveFlags,
 func (m *Main) nodeOptions(cmd string, f serveFlags, log *slog.Logger) (nodeOptions, error) {
 	opts := nodeOptions{
 		Engine: cmd != "gateway", Gateway: cmd != "engine", Demo: f.demo,
-		DataDir: f.dataDir, Async: f.async, Snapshots: f.snapInterval, SnapEvery: f.snapEvery,
+		DataDir: f.dataDir, Async: f.async, AcceptConfigChange: f.acceptConfig, Snapshots: f.snapInterval, SnapEvery: f.snapEvery,
 		NATSURL: f.natsURL, NATSListen: f.natsListen, Partition: f.partition,
 		HTTPAddr: f.listen, TLSCert: f.tlsCert, TLSKey: f.tlsKey, Logger: log,
 		ConnRate: f.connRate, AccountRate: f.accountRate, Pprof: f.pprof,
