@@ -16,7 +16,8 @@ var writeCorpus = flag.Bool("write-corpus", false, "rewrite testdata/fuzz/FuzzBo
 // and far slower to minimize, and short ones reach the same states.
 //
 //	byte 0: bits 0-1 kind (add, remove, reduce, match), bit 2 side (buy, sell),
-//	        bit 3 flag (add: reuse a dead id; match: rest the remainder)
+//	        bit 3 flag (add: reuse a dead id; match: rest the remainder),
+//	        bit 4 with kind remove: a move instead (to the price and quantity)
 //	byte 1: price; bit 7 clear: gridPrice(byte&15 - 8), 16 prices so that levels
 //	        collide and cross; bit 7 set: gridPrice(byte&127 - 64), 128 prices so
 //	        that a side can hold many levels
@@ -31,8 +32,12 @@ const (
 )
 
 func decodeOp(b []byte) op {
+	kind := opKind(b[0] & 3)
+	if kind == opRemove && b[0]>>4&1 == 1 {
+		kind = opMove
+	}
 	return op{
-		kind:  opKind(b[0] & 3),
+		kind:  kind,
 		side:  Buy + Side(b[0]>>2&1),
 		flag:  b[0]>>3&1 == 1,
 		price: decodePrice(b[1]),
@@ -47,6 +52,9 @@ func encodeOp(o op) []byte {
 	b0 := byte(o.kind) | byte(o.side-Buy)<<2
 	if o.flag {
 		b0 |= 1 << 3
+	}
+	if o.kind == opMove {
+		b0 = byte(opRemove) | byte(o.side-Buy)<<2 | 1<<4
 	}
 	return []byte{b0, encodePrice(o.price), byte(o.qty - 1), byte(o.pick)}
 }
@@ -84,6 +92,9 @@ func addReuseOp(s Side, tick int, qty Qty, pick int) op {
 func removeOp(pick int) op { return op{kind: opRemove, side: Buy, price: gridMid, qty: 1, pick: pick} }
 func reduceOp(pick int, qty Qty) op {
 	return op{kind: opReduce, side: Buy, price: gridMid, qty: qty, pick: pick}
+}
+func moveOp(pick, tick int, qty Qty) op {
+	return op{kind: opMove, side: Buy, price: gridPrice(tick), qty: qty, pick: pick}
 }
 func matchOp(s Side, limitTick int, qty Qty, rest bool) op {
 	return op{kind: opMatch, side: s, price: gridPrice(limitTick), qty: qty, flag: rest}
@@ -124,6 +135,14 @@ var fuzzSeeds = []struct {
 		matchOp(Sell, -7, 64, true), matchOp(Buy, 7, 64, true),
 	}},
 	{"many-levels-empty-and-refill", manyLevels()},
+	{"move-within-and-across-levels", []op{
+		addOp(Buy, -1, 5), addOp(Buy, -1, 6), addOp(Buy, -3, 7), addOp(Sell, 2, 8),
+		moveOp(0, -1, 4), // the head of its level to the back of the same level
+		moveOp(0, -2, 3), // leaves a level for a new one
+		moveOp(2, -2, 2), // empties a level, joins an existing one
+		moveOp(3, 4, 9),  // the only ask, to a new price
+		matchOp(Sell, -3, 64, false),
+	}},
 }
 
 // manyLevels grows the bids to 66 levels in a scattered order, cancels some
