@@ -50,9 +50,10 @@ type orderInfo struct {
 	cumQty        Qty
 	cumValue      int64
 	stopPrice     Price
-	stpKey        string // self-match prevention key: the account, or its group
-	perShare      int64  // what each open share holds (risk on): KRW for buys, 1 for sells
-	entryTS       int64  // when the order was accepted, for surveillance
+	stpKey        string      // self-match prevention key: the account, or its group
+	perShare      int64       // what each open share holds (risk on): KRW for buys, 1 for sells
+	acct          risk.Handle // the account in risk (risk on), for the calls about this order
+	entryTS       int64       // when the order was accepted, for surveillance
 }
 
 type restingOrder = orderbook.Order[orderInfo]

@@ -1,5 +1,7 @@
 package matching
 
+import "github.com/mts-krx/mts/risk"
+
 // taker is an order while it is being executed: a new order, an amended order
 // re-entering at a new price, or a triggered stop.
 type taker struct {
@@ -36,8 +38,9 @@ func (e *Engine) place(c *Command) {
 		price = limit // it rests at the daily limit: the most aggressive price
 	}
 	var perShare int64
+	var riskAcct risk.Handle
 	if r == ReasonNone {
-		perShare, r = e.riskOpen(c, s, price)
+		perShare, riskAcct, r = e.riskOpen(c, s, price)
 	}
 	if r != ReasonNone {
 		e.reject(c, r)
@@ -50,7 +53,7 @@ func (e *Engine) place(c *Command) {
 	t := taker{id: e.nextOrderID, side: c.Side, price: price, limit: limit, leaves: c.Qty, info: orderInfo{
 		account: c.Account, clientOrderID: c.ClientOrderID, typ: c.Type, tif: c.TIF,
 		stp: c.STP, qty: c.Qty, stopPrice: c.StopPrice,
-		stpKey: e.stpKey(c.Account), perShare: perShare, entryTS: c.TS,
+		stpKey: e.stpKey(c.Account), perShare: perShare, acct: riskAcct, entryTS: c.TS,
 	}}
 	acct.ordersToday++
 	if c.ClientOrderID != "" {

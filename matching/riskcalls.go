@@ -7,10 +7,11 @@ import "github.com/mts-krx/mts/risk"
 // that holds, settlement and surveillance follow the book exactly.
 
 // riskOpen runs the pre-trade checks on a new order and, when they pass,
-// opens its holds. It returns what each share holds.
-func (e *Engine) riskOpen(c *Command, s *symbolState, price Price) (perShare int64, r Reason) {
+// opens its holds. It returns what each share holds and the account's
+// handle, both kept with the order.
+func (e *Engine) riskOpen(c *Command, s *symbolState, price Price) (perShare int64, acct risk.Handle, r Reason) {
 	if e.risk == nil {
-		return 0, ReasonNone
+		return 0, risk.Handle{}, ReasonNone
 	}
 	o := risk.Order{
 		Account: c.Account, Symbol: c.Symbol, Class: s.inst.Class(), Side: c.Side,
@@ -18,9 +19,10 @@ func (e *Engine) riskOpen(c *Command, s *symbolState, price Price) (perShare int
 		RefPrice: s.last, ListedShares: s.inst.ListedShares, Confirm: c.Confirm, TS: c.TS,
 	}
 	if v := e.risk.Check(&o); v != risk.OK {
-		return 0, reasonOf(v)
+		return 0, risk.Handle{}, reasonOf(v)
 	}
-	return e.risk.Open(&o), ReasonNone
+	perShare, acct = e.risk.Open(&o)
+	return perShare, acct, ReasonNone
 }
 
 // holdPrice is the price a buy holds cash at: its own limit, or the upper
@@ -47,21 +49,21 @@ func (e *Engine) riskAmend(s *symbolState, o *restingOrder, price Price, qty Qty
 		return ReasonNone // a conditional limit holds at the upper limit whatever its price
 	}
 	newPer := e.risk.PerShare(Buy, price)
-	return reasonOf(e.risk.Rehold(o.Data.account, qty-o.Data.cumQty, o.Data.perShare, newPer))
+	return reasonOf(e.risk.Rehold(o.Data.acct, qty-o.Data.cumQty, o.Data.perShare, newPer))
 }
 
 // release gives back the hold of q shares that left an order without a
 // fill; closed says the order is finished.
 func (e *Engine) release(s *symbolState, side Side, in *orderInfo, q Qty, closed bool) {
 	if e.risk != nil && (q > 0 || closed) {
-		e.risk.Release(in.account, s.inst.Symbol, side, q, in.perShare, closed)
+		e.risk.Release(in.acct, s.inst.Symbol, side, q, in.perShare, closed)
 	}
 }
 
 // closedByFill records an order finished by its last fill.
 func (e *Engine) closedByFill(in *orderInfo) {
 	if e.risk != nil {
-		e.risk.Closed(in.account)
+		e.risk.Closed(in.acct)
 	}
 }
 
@@ -74,9 +76,9 @@ func (e *Engine) settle(s *symbolState, t *taker, m *restingOrder, px Price, q Q
 	if e.risk == nil {
 		return fees{}, fees{}
 	}
-	buyer, seller, buyPer := t.info.account, m.Data.account, t.info.perShare
+	buyer, seller, buyPer := t.info.acct, m.Data.acct, t.info.perShare
 	if t.side == Sell {
-		buyer, seller, buyPer = m.Data.account, t.info.account, m.Data.perShare
+		buyer, seller, buyPer = m.Data.acct, t.info.acct, m.Data.perShare
 	}
 	f := e.risk.Fill(buyer, seller, s.inst.Symbol, px, q, buyPer)
 	buy, sell := fees{fee: f.BuyCommission}, fees{fee: f.SellCommission, tax: f.SellTax}

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/mts-krx/mts/internal/wire"
+	"github.com/mts-krx/mts/risk"
 )
 
 // ErrSnapshot is wrapped by every LoadSnapshot error.
@@ -167,6 +168,39 @@ func (e *Engine) LoadSnapshot(b []byte) error {
 	r.risk()
 	if err := r.Done(); err != nil {
 		return fmt.Errorf("%w: %v", ErrSnapshot, err)
+	}
+	return e.takeRiskHandles()
+}
+
+// takeRiskHandles gives every loaded order its account's risk handle, which
+// the snapshot does not carry (it is a pointer into the risk state loaded
+// after the orders).
+func (e *Engine) takeRiskHandles() error {
+	if e.risk == nil {
+		return nil
+	}
+	var missing string
+	take := func(in *orderInfo) {
+		if in.acct = e.risk.Handle(in.account); in.acct == (risk.Handle{}) && missing == "" {
+			missing = in.account
+		}
+	}
+	for _, s := range e.sorted {
+		for _, side := range [2]Side{Buy, Sell} {
+			s.book.Orders(side, func(o *restingOrder) bool {
+				take(&o.Data)
+				return true
+			})
+		}
+		for _, o := range s.stops.buys {
+			take(&o.info)
+		}
+		for _, o := range s.stops.sells {
+			take(&o.info)
+		}
+	}
+	if missing != "" {
+		return fmt.Errorf("%w: an order of account %q, which the risk state does not have", ErrSnapshot, missing)
 	}
 	return nil
 }

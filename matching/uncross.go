@@ -191,7 +191,7 @@ func (e *Engine) auctionFill(s *symbolState, buy, sell *restingOrder, px Price, 
 	})
 	var bf, sf fees
 	if e.risk != nil {
-		r := e.risk.Fill(buy.Data.account, sell.Data.account, s.inst.Symbol, px, q, buy.Data.perShare)
+		r := e.risk.Fill(buy.Data.acct, sell.Data.acct, s.inst.Symbol, px, q, buy.Data.perShare)
 		bf, sf = fees{fee: r.BuyCommission}, fees{fee: r.SellCommission, tax: r.SellTax}
 	}
 	makerFees, takerFees := bf, sf

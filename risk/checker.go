@@ -34,6 +34,26 @@ func (c *Checker) get(id string) *account {
 	return a
 }
 
+// Handle is an account as the engine keeps it with an open order, so that
+// the calls for that order (Release, Rehold, Fill, Closed) reach the account
+// without a lookup by id: on the engine's hot path a string-keyed map probe
+// per call was most of what risk cost. A handle stays valid for the
+// Checker's life (accounts are never removed) until LoadState, after which
+// the caller takes its handles again. The zero Handle is no account.
+type Handle struct{ a *account }
+
+// Handle returns the handle of account id, or the zero Handle if there is
+// no such account.
+func (c *Checker) Handle(id string) Handle { return Handle{c.get(id)} }
+
+// must returns h's account; a zero handle is an engine bug.
+func (h Handle) must() *account {
+	if h.a == nil {
+		panic("risk: order call without an account handle")
+	}
+	return h.a
+}
+
 // anyKill reports whether any kill switch is on, so that the common case —
 // none — costs no map lookups.
 func (c *Checker) anyKill() bool {

@@ -9,9 +9,9 @@ import (
 // Open records an accepted order: it holds the order's cash or shares,
 // counts it as open, and remembers it for the rate and duplicate checks. The
 // caller must have had OK from Check for the same order and state. It returns
-// what each share holds, which the caller keeps with the order and passes to
-// Fill, Release and Rehold.
-func (c *Checker) Open(o *Order) (perShare int64) {
+// what each share holds and the account's handle, which the caller keeps
+// with the order and passes to Fill, Release, Rehold and Closed.
+func (c *Checker) Open(o *Order) (perShare int64, h Handle) {
 	a := c.mustAccount(o.Account)
 	perShare = c.PerShare(o.Side, o.HoldPrice)
 	if o.Side == orderbook.Buy {
@@ -26,14 +26,14 @@ func (c *Checker) Open(o *Order) (perShare int64) {
 	a.next = (a.next + 1) % dupDepth
 	a.surv.orders++
 	c.mustHold(a)
-	return perShare
+	return perShare, Handle{a}
 }
 
 // Fill settles one trade of q shares at px between a buyer and a seller:
 // cash and shares move, the buyer's hold for these shares is released, the
 // seller's held shares leave, and commission and tax are collected.
-func (c *Checker) Fill(buyer, seller, symbol string, px price, q qty, buyPerShare int64) Fees {
-	b, s := c.mustAccount(buyer), c.mustAccount(seller)
+func (c *Checker) Fill(buyer, seller Handle, symbol string, px price, q qty, buyPerShare int64) Fees {
+	b, s := buyer.must(), seller.must()
 	value := int64(px) * int64(q)
 	f := Fees{
 		BuyCommission:  floorPPM(value, c.cfg.CommissionPPM),
@@ -60,8 +60,8 @@ func (c *Checker) Fill(buyer, seller, symbol string, px price, q qty, buyPerShar
 // Release gives back the hold of q shares of an order whose leaves went down
 // without a fill. closed says the order is finished, so it no longer counts
 // as open.
-func (c *Checker) Release(id, symbol string, side orderbook.Side, q qty, perShare int64, closed bool) {
-	a := c.mustAccount(id)
+func (c *Checker) Release(h Handle, symbol string, side orderbook.Side, q qty, perShare int64, closed bool) {
+	a := h.must()
 	if side == orderbook.Buy {
 		a.bal.Hold -= int64(q) * perShare
 	} else {
@@ -77,7 +77,7 @@ func (c *Checker) Release(id, symbol string, side orderbook.Side, q qty, perShar
 
 // Closed records that an order finished by filling (its hold went with the
 // fills).
-func (c *Checker) Closed(id string) { c.mustAccount(id).closeOrder() }
+func (c *Checker) Closed(h Handle) { h.must().closeOrder() }
 
 func (a *account) closeOrder() {
 	if a.open <= 0 {
@@ -89,8 +89,8 @@ func (a *account) closeOrder() {
 // Rehold moves the hold of an open buy of q shares from oldPer to newPer per
 // share (an amend to a new price). A larger hold needs available cash, or
 // the amend is refused with InsufficientFunds and nothing changes.
-func (c *Checker) Rehold(id string, q qty, oldPer, newPer int64) Verdict {
-	a := c.mustAccount(id)
+func (c *Checker) Rehold(h Handle, q qty, oldPer, newPer int64) Verdict {
+	a := h.must()
 	delta := int64(q) * (newPer - oldPer)
 	if delta > a.bal.Available() {
 		return InsufficientFunds

@@ -59,7 +59,7 @@ func TestOpenOrderCap(t *testing.T) {
 	if v := c.Check(order(buy, 10000, 1, 2)); v != TooManyOpenOrders {
 		t.Errorf("3rd open order: %v, want TooManyOpenOrders", v)
 	}
-	c.Release("A", "S", buy, 1, c.PerShare(buy, 10000), true)
+	c.Release(c.Handle("A"), "S", buy, 1, c.PerShare(buy, 10000), true)
 	if v := c.Check(order(buy, 10000, 1, 3)); v != OK {
 		t.Errorf("after one closed: %v, want OK", v)
 	}
@@ -108,9 +108,9 @@ func TestFillSettlesAndConserves(t *testing.T) {
 	c.CreditShares("B", "S", 100, "c")
 	bo, so := order(buy, 10000, 10, 0), order(sell, 9900, 10, 0)
 	so.Account = "B"
-	per := c.Open(bo)
+	per, _ := c.Open(bo)
 	c.Open(so)
-	f := c.Fill("A", "B", "S", 9900, 10, per)
+	f := c.Fill(c.Handle("A"), c.Handle("B"), "S", 9900, 10, per)
 	want := Fees{BuyCommission: 14, SellCommission: 14, SellTax: 198} // 99,000 × 150ppm, × 2000ppm
 	if f != want {
 		t.Errorf("Fill fees = %+v, want %+v", f, want)
