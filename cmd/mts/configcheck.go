@@ -69,16 +69,12 @@ var errConfigChanged = errors.New("the engine configuration differs from the one
 func checkEngineConfig(dir string, opts engineOptions, accept bool, log *slog.Logger) error {
 	cur := engineConfigOf(opts)
 	path := filepath.Join(dir, engineConfigFile)
-	data, err := os.ReadFile(path)
+	rec, err := readEngineConfig(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return writeEngineConfig(path, cur)
 	case err != nil:
 		return err
-	}
-	var rec engineConfig
-	if err := json.Unmarshal(data, &rec); err != nil {
-		return fmt.Errorf("%s: %w (delete it only if you know the journal was written with today's configuration)", path, err)
 	}
 	if rec.Fingerprint == cur.Fingerprint {
 		return nil
@@ -90,6 +86,20 @@ func checkEngineConfig(dir string, opts engineOptions, accept bool, log *slog.Lo
 	}
 	log.Warn("engine configuration changed under the journal, accepted by --accept-config-change", "changes", strings.Join(changes, "; "))
 	return writeEngineConfig(path, cur)
+}
+
+// readEngineConfig reads dir's record; fs.ErrNotExist when it has none.
+func readEngineConfig(dir string) (engineConfig, error) {
+	path := filepath.Join(dir, engineConfigFile)
+	var rec engineConfig
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return rec, err
+	}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return rec, fmt.Errorf("%s: %w (delete it only if you know the journal was written with today's configuration)", path, err)
+	}
+	return rec, nil
 }
 
 // configChanges lists how cur differs from rec, for an operator to read.

@@ -6,8 +6,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -255,9 +257,12 @@ const verifyUsage = `usage: mts journal verify --data DIR [--instruments FILE] [
 Replays the whole journal of a stopped engine into a fresh engine and checks
 that every command reproduces exactly the events the journal recorded, and
 that the state at every stored snapshot hashes to the snapshot's hash (and
-the snapshot's bytes to it too): the determinism proof. --instruments and
---risk must be what the engine ran with (defaults: the built-in sample
-instruments, and risk on with the default configuration).
+the snapshot's bytes to it too): the determinism proof. The engine is built
+with the configuration the data directory records the journal was written
+with (engine-config.json: instruments, risk settings, VI). --instruments,
+--risk and --vi replace the record (and are needed for a directory without
+one): defaults then are the built-in sample instruments, risk on with the
+default configuration, and VI off.
 
 It prints the records replayed, the snapshots checked, the final state hash
 and the journal's chain head (publish it elsewhere to make history
@@ -270,6 +275,7 @@ flags:
 type verifyOptions struct {
 	data, instruments string
 	risk, vi          bool
+	flagged           bool // a configuration flag was given: it replaces the record
 }
 
 func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -285,6 +291,7 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if opts.data == "" {
 		return usageError(stderr, "journal verify", "--data DIR is required")
 	}
+	fs.Visit(func(f *flag.Flag) { opts.flagged = opts.flagged || f.Name != "data" })
 	eopts, err := verifyEngineOptions(opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "mts journal verify: %v\n", err)
@@ -299,6 +306,10 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if cerr := j.Close(); cerr != nil {
 		fmt.Fprintf(stderr, "mts journal verify: %v\n", cerr)
 	}
+	rep.config = "the flags"
+	if !opts.flagged {
+		rep.config = "recorded in " + filepath.Join(opts.data, engineConfigFile)
+	}
 	rep.print(stdout, err)
 	if err != nil {
 		return exitFail
@@ -307,8 +318,17 @@ func runVerify(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 // verifyEngineOptions builds the engine configuration the way the server
-// does (engineFactory), from the flags.
+// does (engineFactory): the data directory's record of it, or the flags.
 func verifyEngineOptions(o verifyOptions) (engineOptions, error) {
+	if !o.flagged {
+		rec, err := readEngineConfig(o.data)
+		switch {
+		case err == nil:
+			return engineOptions{DataDir: o.data, Instruments: rec.Instruments, Risk: rec.Risk, VI: rec.VI}, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return engineOptions{}, err
+		}
+	}
 	ins, err := loadInstrumentFile(o.instruments)
 	if err != nil {
 		return engineOptions{}, err
@@ -336,6 +356,7 @@ func loadInstrumentFile(path string) ([]matching.Instrument, error) {
 
 // verifyReport is what verify found.
 type verifyReport struct {
+	config    string // where the engine configuration came from
 	stats     matching.RecoverStats
 	snapshots int    // stored
 	failSeq   uint64 // the record (or snapshot) where verification failed
@@ -399,6 +420,7 @@ func (r *verifyReport) print(w io.Writer, err error) {
 	} else {
 		fmt.Fprintln(w, "verify: ok")
 	}
+	fmt.Fprintf(w, "configuration: %s\n", r.config)
 	if err != nil {
 		fmt.Fprintf(w, "records verified: %d\n", max(r.failSeq, 1)-1)
 		fmt.Fprintf(w, "snapshots checked: %d of %d stored\n", r.stats.Checked, r.snapshots)

@@ -375,6 +375,36 @@ func TestJournalVerify(t *testing.T) {
 	}
 }
 
+// TestJournalVerifyRecordedConfig: verify builds the engine from the data
+// directory's record of its configuration, so a journal written with
+// non-default risk settings verifies without flags, while the default
+// settings given as flags diverge at its first fill (other commission).
+func TestJournalVerifyRecordedConfig(t *testing.T) {
+	dir := t.TempDir()
+	ins, err := loadInstrumentFile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := risk.DefaultConfig()
+	rc.CommissionPPM *= 2
+	h, err := openEngine(engineOptions{DataDir: dir, Instruments: ins, Risk: &rc, Async: true,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	te := &boEngine{engineHost: h, dir: dir}
+	te.submit(t, boScenario...)
+	te.stop()
+	code, stdout, stderr := run(t, "", "journal", "verify", "--data", dir)
+	if code != 0 || !strings.Contains(stdout, "configuration: recorded in ") {
+		t.Fatalf("verify with the record: exit %d; stdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	code, stdout, _ = run(t, "", "journal", "verify", "--data", dir, "--risk=true")
+	if code != 1 || !strings.Contains(stdout, "replay diverged") || !strings.Contains(stdout, "configuration: the flags") {
+		t.Fatalf("verify with default risk flags: exit %d; stdout:\n%s\nwant a divergence", code, stdout)
+	}
+}
+
 func TestJournalVerifyDiverges(t *testing.T) {
 	dir := boJournal(t, 0)
 	// Without risk the account commands are refused: seq 1 diverges.
