@@ -178,6 +178,10 @@ func (e *Engine) Instrument(symbol string) (Instrument, bool) {
 	return Instrument{}, false
 }
 
+// maxKeptEvents bounds the events slice Apply keeps between commands: an
+// ordinary command produces a few events, an uncross up to three a trade.
+const maxKeptEvents = 4096
+
 // Apply applies one command and returns the events it produced, in order.
 // The returned slice and the strings in it stay valid only until the next
 // Apply: a caller that keeps events must copy them. cmd.Seq must be exactly
@@ -193,6 +197,12 @@ func (e *Engine) Apply(cmd *Command) []Event {
 		e.dayStart = cmd.TS // the engine's first trading day is the day it starts
 	}
 	e.events = e.events[:0]
+	if cap(e.events) > maxKeptEvents {
+		// The last command (an uncross of a large auction book) left a
+		// large slice behind: kept, the GC would scan it every cycle and it
+		// would hold its strings alive all day.
+		e.events = make([]Event, 0, 64)
+	}
 	switch cmd.Kind {
 	case CmdPlace:
 		e.place(cmd)
