@@ -164,12 +164,13 @@ func (b *Builder) ApplyCommand(cmd *matching.Command, events []matching.Event, s
 			if ev.Reason != matching.ReasonNone {
 				break // a refused phase command changed nothing
 			}
-			if ev.Cmd == matching.CmdNewDay {
+			rollover := b.isRollover(ev)
+			if rollover {
 				b.newDay(ev)
 			}
-			b.statusEvent(ev, head, sink)
+			b.statusEvent(ev, head, sink, rollover)
 		case matching.EvAuction:
-			b.statusEvent(ev, head, sink)
+			b.statusEvent(ev, head, sink, false)
 		}
 	}
 	for _, s := range b.touched {
@@ -203,6 +204,23 @@ func BuilderEvent(ev *matching.Event) (matching.Event, bool) {
 	return out, true
 }
 
+// isRollover reports whether a market-status event is a symbol's day
+// rollover. A CmdNewDay reports two for a symbol that was not closed yet:
+// first its close (phase closed, the closing uncross's price, 0 if none),
+// then the rollover (the day's first phase, the new base price). The close
+// has phase closed and comes while the symbol is not; a rollover into a
+// closed day comes when the symbol is closed already.
+func (b *Builder) isRollover(ev *matching.Event) bool {
+	if ev.Cmd != matching.CmdNewDay {
+		return false
+	}
+	if ev.Phase != matching.PhaseClosed {
+		return true
+	}
+	st := &b.lookup(ev.Symbol).status
+	return st.Seq != 0 && st.Phase == matching.PhaseClosed
+}
+
 // newDay starts a symbol's next trading day (the engine's CmdNewDay): the
 // base price is the event's Price and the daily limits follow from it by
 // KRX's formula, as the engine computes them; the price grid, ticker and
@@ -227,14 +245,14 @@ func (b *Builder) newDay(ev *matching.Event) {
 // (EvMarketStatus: the phase entered, the price an auction uncrossed at, a
 // VI's end and trigger) or an auction's new indicative price and volume
 // (EvAuction).
-func (b *Builder) statusEvent(ev *matching.Event, head Header, sink Sink) {
+func (b *Builder) statusEvent(ev *matching.Event, head Header, sink Sink, rollover bool) {
 	s := b.lookup(ev.Symbol)
 	st := &b.status
 	*st = Status{Header: b.next(s, seqStatus, head), Phase: ev.Phase}
 	switch {
 	case ev.Kind == matching.EvAuction:
 		st.IndicativePrice, st.IndicativeQty = ev.Price, ev.Qty
-	case ev.Cmd != matching.CmdNewDay: // a new day's Price is its base price
+	case !rollover: // a rollover's Price is the new base price
 		st.AuctionPrice, st.Until, st.Trigger = ev.Price, ev.Until, ev.Text
 	}
 	s.status = *st

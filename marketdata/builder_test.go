@@ -416,3 +416,26 @@ func TestBuilderNewDay(t *testing.T) {
 		t.Errorf("book seq %d after the new day, want %d", after.Seq, before.Seq+1)
 	}
 }
+
+// TestBuilderNewDayClosesFirst: a CmdNewDay while a symbol still trades
+// reports its close first (phase closed, price 0 when nothing uncrossed),
+// then the rollover. Only the rollover moves the base price; the close is
+// a plain status message.
+func TestBuilderNewDayClosesFirst(t *testing.T) {
+	f := newFixture(t, 5)
+	msgs := f.cmd(
+		matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdNewDay, Symbol: "AAA", Phase: matching.PhaseClosed},
+		matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdNewDay, Symbol: "AAA", Phase: matching.PhaseOpeningAuction, Price: 11_000})
+	if streams(msgs) != "status:AAA:1 status:AAA:2" {
+		t.Fatalf("published %s, want two status messages", streams(msgs))
+	}
+	if tk, _ := f.b.Ticker("AAA"); tk.BasePrice != 11_000 {
+		t.Errorf("base price %d after the rollover, want 11000", tk.BasePrice)
+	}
+	// Into a closed day from a closed symbol: one event, the rollover.
+	f.cmd(matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdSetPhase, Symbol: "AAA", Phase: matching.PhaseClosed})
+	f.cmd(matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdNewDay, Symbol: "AAA", Phase: matching.PhaseClosed, Price: 12_000})
+	if tk, _ := f.b.Ticker("AAA"); tk.BasePrice != 12_000 {
+		t.Errorf("base price %d after a rollover into a closed day, want 12000", tk.BasePrice)
+	}
+}
