@@ -67,9 +67,12 @@ type symbol struct {
 type Builder struct {
 	depth   int
 	seq     uint64 // the last command applied
+	ts      int64  // its TS (0 before the first)
 	symbols map[string]*symbol
-	last    *symbol   // the previous lookup: events of one command share a symbol
-	touched []*symbol // symbols the current command touched, in first-touch order
+	order   []*symbol             // the symbols in the instruments' order: the state encoding's
+	conf    []matching.Instrument // the instruments as given, indexed like order
+	last    *symbol               // the previous lookup: events of one command share a symbol
+	touched []*symbol             // symbols the current command touched, in first-touch order
 
 	// Messages reused for every Publish.
 	delta  BookDelta
@@ -103,7 +106,9 @@ func NewBuilder(instruments []matching.Instrument, cfg Config) (*Builder, error)
 		if b.symbols[in.Symbol] != nil {
 			return nil, fmt.Errorf("marketdata: duplicate instrument %q", in.Symbol)
 		}
-		b.symbols[in.Symbol] = newSymbol(in, cfg.Depth)
+		s := newSymbol(in, cfg.Depth)
+		b.symbols[in.Symbol] = s
+		b.order, b.conf = append(b.order, s), append(b.conf, in)
 	}
 	return b, nil
 }
@@ -125,6 +130,10 @@ func (b *Builder) Depth() int { return b.depth }
 
 // Seq returns the engine sequence number of the last command applied.
 func (b *Builder) Seq() uint64 { return b.seq }
+
+// TS returns the timestamp of the last command applied (0 before the
+// first, and after a state load, that state's).
+func (b *Builder) TS() int64 { return b.ts }
 
 // Apply consumes one durable batch, command by command (see ApplyCommand).
 func (b *Builder) Apply(batch *matching.Batch, sink Sink) error {
@@ -152,7 +161,7 @@ func (b *Builder) ApplyCommand(cmd *matching.Command, events []matching.Event, s
 	case cmd.Seq != b.seq+1:
 		return fmt.Errorf("%w: command %d after %d", ErrSeqGap, cmd.Seq, b.seq)
 	}
-	b.seq = cmd.Seq
+	b.seq, b.ts = cmd.Seq, cmd.TS
 	head := Header{SrcSeq: cmd.Seq, TS: cmd.TS}
 	for i := range events {
 		switch ev := &events[i]; ev.Kind {

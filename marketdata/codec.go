@@ -224,13 +224,18 @@ func (c *Candle) Decode(src []byte) error {
 // gives the input back (the fuzz tests check this). It records the first
 // error and reads zeros after it.
 type reader struct {
-	b   []byte
-	err error
+	b    []byte
+	err  error
+	kind error // the sentinel fail wraps: ErrCodec when nil
 }
 
 func (r *reader) fail(format string, args ...any) {
 	if r.err == nil {
-		r.err = fmt.Errorf("%w: %s", ErrCodec, fmt.Sprintf(format, args...))
+		kind := r.kind
+		if kind == nil {
+			kind = ErrCodec
+		}
+		r.err = fmt.Errorf("%w: %s", kind, fmt.Sprintf(format, args...))
 	}
 	r.b = nil
 }

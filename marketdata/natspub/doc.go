@@ -52,6 +52,14 @@
 // where they overlap. Close, after the loop has stopped, publishes what
 // was handed over and flushes the connection.
 //
+// To shorten that replay, the caller may LoadState a builder state saved
+// earlier (marketdata.Builder.AppendState) and Replay only the records
+// after it. PublisherConfig.SaveState receives the state on the publisher
+// goroutine, between two hand-offs, every StateEvery commands or
+// StateInterval of command time and once more in Close; the caller keeps
+// a copy and writes it elsewhere, so that market data never waits for a
+// disk. AppendState before Start saves what a replay rebuilt.
+//
 // # Feed
 //
 // Subscribe(symbol, stream, fn) subscribes md.<symbol>.<stream> when the

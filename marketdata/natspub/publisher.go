@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -52,6 +53,19 @@ type PublisherConfig struct {
 	// publisher goroutine once when a kind of failure starts, not for every
 	// message while it lasts; Errors counts them all.
 	OnError func(err error)
+
+	// SaveState, if set, is handed the builder's state
+	// (marketdata.Builder.AppendState) and the seq and TS of the last
+	// command it reflects, on the publisher goroutine: after a hand-off
+	// that brings StateEvery commands or StateInterval of command time
+	// (the commands' TS, the loop's clock) since the last save, and in
+	// Close after the last command. state is valid only during the call:
+	// copy it, and do the slow part (the file, its fsync) elsewhere, or the
+	// market data waits. With neither StateEvery nor StateInterval set it
+	// is called only in Close.
+	SaveState     func(seq uint64, ts int64, state []byte)
+	StateEvery    int           // commands between saves; 0: no count trigger
+	StateInterval time.Duration // command time between saves; 0: no time trigger
 }
 
 // Publisher runs a marketdata.Builder on its own goroutine, fed with the
@@ -99,6 +113,11 @@ type Publisher struct {
 	buf      []byte
 	cmd      matching.Command
 	failing  [numFailures]bool
+	// The last SaveState: the seq and TS it reflected (TS 0: none yet,
+	// the next command's TS starts the interval).
+	savedSeq uint64
+	savedTS  int64
+	stateBuf []byte
 
 	published atomic.Uint64
 	errs      atomic.Uint64
@@ -134,6 +153,9 @@ func NewPublisher(nc *nats.Conn, instruments []matching.Instrument, cfg Publishe
 	}
 	if cfg.QueueLen < 1 || cfg.SnapshotQueueLen < 1 {
 		return nil, fmt.Errorf("natspub: queue lengths %d and %d must be positive", cfg.QueueLen, cfg.SnapshotQueueLen)
+	}
+	if cfg.StateEvery < 0 || cfg.StateInterval < 0 {
+		return nil, fmt.Errorf("natspub: state every %d commands, %v: must not be negative", cfg.StateEvery, cfg.StateInterval)
 	}
 	b, err := marketdata.NewBuilder(instruments, marketdata.Config{Depth: cfg.Depth, StartSeq: cfg.StartSeq})
 	if err != nil {
@@ -172,13 +194,49 @@ func (p *Publisher) Depth() int { return p.b.Depth() }
 // live batch that overlaps the replayed ones later is skipped where it
 // overlaps. Replay must be called before Start, from one goroutine.
 func (p *Publisher) Replay(cmd *matching.Command, evs []matching.Event) error {
-	p.mu.Lock()
-	started := p.started || p.closed
-	p.mu.Unlock()
-	if started {
-		return ErrStarted
+	if err := p.beforeStart(); err != nil {
+		return err
 	}
 	return p.b.ApplyCommand(cmd, evs, discard{})
+}
+
+// LoadState replaces the builder's state with a saved one
+// (marketdata.Builder.LoadState): a restart that has one replays only the
+// journal records after its seq, instead of the whole day. On error the
+// builder is unchanged. Like Replay, it must be called before Start.
+func (p *Publisher) LoadState(state []byte) error {
+	if err := p.beforeStart(); err != nil {
+		return err
+	}
+	if err := p.b.LoadState(state); err != nil {
+		return err
+	}
+	p.savedSeq, p.savedTS = p.b.Seq(), p.b.TS()
+	return nil
+}
+
+// AppendState appends the builder's state (marketdata.Builder.AppendState)
+// to dst, before Start: the caller saves what a replay rebuilt. It also
+// counts as a save for StateEvery and StateInterval.
+func (p *Publisher) AppendState(dst []byte) ([]byte, error) {
+	if err := p.beforeStart(); err != nil {
+		return dst, err
+	}
+	p.savedSeq, p.savedTS = p.b.Seq(), p.b.TS()
+	return p.b.AppendState(dst), nil
+}
+
+// Seq returns the seq of the last command the builder applied. Before
+// Start only (it belongs to the publisher goroutine after).
+func (p *Publisher) Seq() uint64 { return p.b.Seq() }
+
+func (p *Publisher) beforeStart() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started || p.closed {
+		return ErrStarted
+	}
+	return nil
 }
 
 // Start subscribes to md.*.snapshot and starts the publisher goroutine.
@@ -275,6 +333,7 @@ func (p *Publisher) run() {
 			p.apply(c)
 			c.reset()
 			p.free <- c
+			p.maybeSaveState()
 		case m := <-p.snaps:
 			p.answer(m)
 		}
@@ -292,8 +351,34 @@ func (p *Publisher) apply(c *chunk) {
 	}
 }
 
+// maybeSaveState hands the state to SaveState when StateEvery commands or
+// StateInterval of command time have passed since the last save.
+func (p *Publisher) maybeSaveState() {
+	seq, ts := p.b.Seq(), p.b.TS()
+	if p.cfg.SaveState == nil || seq == p.savedSeq {
+		return
+	}
+	if p.savedTS == 0 {
+		p.savedTS = ts // the first command starts the interval
+	}
+	every, interval := uint64(p.cfg.StateEvery), int64(p.cfg.StateInterval)
+	if (every > 0 && seq-p.savedSeq >= every) || (interval > 0 && ts-p.savedTS >= interval) {
+		p.saveState()
+	}
+}
+
+func (p *Publisher) saveState() {
+	p.stateBuf = p.b.AppendState(p.stateBuf[:0])
+	p.savedSeq, p.savedTS = p.b.Seq(), p.b.TS()
+	p.cfg.SaveState(p.savedSeq, p.savedTS, p.stateBuf)
+}
+
 // finish stops the snapshot service, answers what is queued, and flushes.
+// The builder's final state goes to SaveState.
 func (p *Publisher) finish() {
+	if p.cfg.SaveState != nil && p.b.Seq() != p.savedSeq {
+		p.saveState()
+	}
 	p.mu.Lock()
 	sub := p.snapSub
 	p.mu.Unlock()

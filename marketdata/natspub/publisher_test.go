@@ -3,9 +3,11 @@ package natspub_test
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go"
 
@@ -214,5 +216,100 @@ func TestPublishCommandCopies(t *testing.T) {
 	}
 	if got := tp.take(t, wantN); uint64(len(got)) != wantN || p.Published() != wantN {
 		t.Fatalf("published %d, tap saw %d, want %d", p.Published(), len(got), wantN)
+	}
+}
+
+// TestSaveState: the publisher hands its builder's state to SaveState
+// every StateEvery commands or StateInterval of command time, and once
+// more at Close; a publisher that loads a saved state and is handed the
+// later commands publishes, byte for byte, what the first one did.
+func TestSaveState(t *testing.T) {
+	s := runServer(t)
+	nc := connect(t, s)
+	w := newWorld(t, 12)
+	for range 400 {
+		w.step()
+	}
+	type save struct {
+		seq   uint64
+		state []byte
+	}
+	for _, tc := range []struct {
+		name     string
+		every    int
+		interval time.Duration
+		want     []uint64
+	}{
+		{"every", 130, 0, []uint64{130, 260, 390, 400}},
+		{"interval", 0, 52 * time.Second, []uint64{131, 261, 391, 400}}, // TS steps 0.4 s from the first command
+		{"close only", 0, 0, []uint64{400}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var saves []save
+			cfg := natspub.PublisherConfig{StateEvery: tc.every, StateInterval: tc.interval,
+				SaveState: func(seq uint64, ts int64, state []byte) {
+					saves = append(saves, save{seq, bytes.Clone(state)})
+				}}
+			live, err := natspub.NewPublisher(connect(t, s), w.ins, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp := newTap(t, nc)
+			if err := live.Start(); err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range w.log {
+				live.PublishCommand(&r.cmd, r.evs)
+			}
+			if err := live.Close(); err != nil {
+				t.Fatal(err)
+			}
+			all := tp.take(t, live.Published())
+			var seqs []uint64
+			for _, sv := range saves {
+				seqs = append(seqs, sv.seq)
+			}
+			if !slices.Equal(seqs, tc.want) {
+				t.Fatalf("saved at %v, want %v", seqs, tc.want)
+			}
+			if last := saves[len(saves)-1].state; !bytes.Equal(last, w.ref.AppendState(nil)) {
+				t.Fatal("the state saved at Close is not the reference builder's")
+			}
+			from := saves[0]
+			var want [][]byte
+			for _, b := range all {
+				if m, _ := marketdata.DecodeMessage(b); m.Head().SrcSeq > from.seq {
+					want = append(want, b)
+				}
+			}
+			restarted, _ := natspub.NewPublisher(connect(t, s), w.ins, natspub.PublisherConfig{})
+			if err := restarted.LoadState(from.state); err != nil {
+				t.Fatal(err)
+			}
+			if restarted.Seq() != from.seq {
+				t.Fatalf("loaded seq %d, want %d", restarted.Seq(), from.seq)
+			}
+			if err := restarted.Start(); err != nil {
+				t.Fatal(err)
+			}
+			if err := restarted.LoadState(from.state); !errors.Is(err, natspub.ErrStarted) {
+				t.Errorf("LoadState after Start: %v, want ErrStarted", err)
+			}
+			for _, r := range w.log[from.seq-10:] { // overlapping the state: skipped
+				restarted.PublishCommand(&r.cmd, r.evs)
+			}
+			if err := restarted.Close(); err != nil {
+				t.Fatal(err)
+			}
+			got := tp.take(t, uint64(len(want)))
+			if len(got) != len(want) {
+				t.Fatalf("restarted publisher sent %d messages, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if !bytes.Equal(got[i], want[i]) {
+					t.Fatalf("message %d differs after the restart from a saved state", i)
+				}
+			}
+		})
 	}
 }
