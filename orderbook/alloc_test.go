@@ -109,14 +109,21 @@ func assertNoAllocsN(t *testing.T, s *steady, ops int, what string, op func()) {
 // creeping up unnoticed; testing.AllocsPerRun alone would round it to zero.
 func assertFewAllocs(t *testing.T, s *steady, what string, op func()) {
 	t.Helper()
+	assertFewAllocsN(t, s, what, 1, op)
+}
+
+// assertFewAllocsN is assertFewAllocs for an op that may change up to
+// levelOps levels (a move can empty one and create another).
+func assertFewAllocsN(t *testing.T, s *steady, what string, levelOps int, op func()) {
+	t.Helper()
 	got := testing.AllocsPerRun(1, func() {
 		for range steadyOps {
 			op()
 		}
 	})
 	mustCheck(t, s.b)
-	if limit := float64(steadyOps) / 50; got > limit {
-		t.Errorf("%d steady-state %s allocated %v times, want at most %v (2%%)", steadyOps, what, got, limit)
+	if limit := float64(levelOps*steadyOps) / 50; got > limit {
+		t.Errorf("%d steady-state %s allocated %v times, want at most %v (2%% per level change)", steadyOps, what, got, limit)
 	}
 }
 
@@ -139,6 +146,23 @@ func TestAllocsAddCancelSameLevels(t *testing.T) {
 		s.next++
 		s.b.Remove(o)
 	})
+}
+
+// TestAllocsMove moves orders about the book the way amends do, to prices
+// that often have no level yet: a move can empty one level and create
+// another, see assertFewAllocs.
+func TestAllocsMove(t *testing.T) {
+	s := newSteady(t)
+	i := OrderID(0)
+	move := func() {
+		o := s.b.Get(s.next - steadyOrders + i%steadyOrders)
+		s.b.Move(o, steadyPrice(o.ID+i*7919), o.Qty)
+		i++
+	}
+	for range 10 * steadyOrders {
+		move() // moves spread the orders differently from newSteady's cycle
+	}
+	assertFewAllocsN(t, s, "Moves (levels come and go)", 2, move)
 }
 
 func TestAllocsReduce(t *testing.T) {

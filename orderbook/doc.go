@@ -37,7 +37,8 @@
 // # Memory
 //
 // Orders and levels are recycled through free lists: in steady state (as many
-// orders leave as arrive) Add, Remove, Reduce and matching allocate nothing.
+// orders leave as arrive) Add, Remove, Move, Reduce and matching allocate
+// nothing.
 // A *Order handed out by the book is valid until the order leaves the book;
 // the caller must not keep it after Remove, or after a Reduce that empties it.
 //
