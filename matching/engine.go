@@ -97,6 +97,7 @@ type cmdStamp struct {
 type accountState struct {
 	clientOrderIDs map[string]orderRef
 	ordersToday    int
+	risk           risk.Handle // the account in risk, taken at its first order (risk on)
 }
 
 // Engine is the deterministic matching core. See the package documentation

@@ -40,7 +40,7 @@ func (e *Engine) place(c *Command) {
 	var perShare int64
 	var riskAcct risk.Handle
 	if r == ReasonNone {
-		perShare, riskAcct, r = e.riskOpen(c, s, price)
+		perShare, riskAcct, r = e.riskOpen(c, s, price, acct)
 	}
 	if r != ReasonNone {
 		e.reject(c, r)
@@ -49,6 +49,7 @@ func (e *Engine) place(c *Command) {
 	if acct == nil {
 		acct = e.account(c.Account) // only now: a rejected order changes nothing
 	}
+	acct.risk = riskAcct
 	e.nextOrderID++
 	t := taker{id: e.nextOrderID, side: c.Side, price: price, limit: limit, leaves: c.Qty, info: orderInfo{
 		account: c.Account, clientOrderID: c.ClientOrderID, typ: c.Type, tif: c.TIF,

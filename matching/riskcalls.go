@@ -9,11 +9,17 @@ import "github.com/mts-krx/mts/risk"
 // riskOpen runs the pre-trade checks on a new order and, when they pass,
 // opens its holds. It returns what each share holds and the account's
 // handle, both kept with the order.
-func (e *Engine) riskOpen(c *Command, s *symbolState, price Price) (perShare int64, acct risk.Handle, r Reason) {
+//
+// a is the engine's state of the account, nil before its first accepted
+// order; it keeps the risk handle so that later orders skip the lookup by id.
+func (e *Engine) riskOpen(c *Command, s *symbolState, price Price, a *accountState) (perShare int64, acct risk.Handle, r Reason) {
 	if e.risk == nil {
 		return 0, risk.Handle{}, ReasonNone
 	}
-	o := risk.Order{
+	if a != nil {
+		acct = a.risk
+	}
+	o := risk.Order{Acct: acct,
 		Account: c.Account, Symbol: c.Symbol, Class: s.inst.Class(), Side: c.Side,
 		Price: price, HoldPrice: s.holdPrice(c, price), Qty: c.Qty,
 		RefPrice: s.last, ListedShares: s.inst.ListedShares, Confirm: c.Confirm, TS: c.TS,

@@ -6,7 +6,7 @@ import "github.com/mts-krx/mts/orderbook"
 // fails, or OK. It changes nothing. Blocks come before warnings, so a
 // confirmation can never push a blocked order through.
 func (c *Checker) Check(o *Order) Verdict {
-	a := c.get(o.Account)
+	a := c.orderAccount(o)
 	if v := c.checkAccess(a, o.Symbol); v != OK {
 		return v
 	}
@@ -27,6 +27,14 @@ func (c *Checker) Check(o *Order) Verdict {
 		return v
 	}
 	return c.checkCover(a, o)
+}
+
+// orderAccount returns o's account: its handle's, else by id (nil if none).
+func (c *Checker) orderAccount(o *Order) *account {
+	if o.Acct.a != nil {
+		return o.Acct.a
+	}
+	return c.get(o.Account)
 }
 
 // checkAccess covers the kill switches and unknown accounts.

@@ -84,7 +84,10 @@ type Order struct {
 	RefPrice     price // last trade price, or the base price before it
 	ListedShares int64 // 0 when reference data lacks it
 	Confirm      bool  // the customer confirmed a warning-tier order
-	TS           int64 // the command's time, Unix nanoseconds
+	// Acct is Account's handle when the caller has one (it saves Check and
+	// Open the lookup by id); the zero Handle has them look it up.
+	Acct Handle
+	TS   int64 // the command's time, Unix nanoseconds
 }
 
 // Fees is what one trade costs each side, in KRW.

@@ -12,7 +12,10 @@ import (
 // what each share holds and the account's handle, which the caller keeps
 // with the order and passes to Fill, Release, Rehold and Closed.
 func (c *Checker) Open(o *Order) (perShare int64, h Handle) {
-	a := c.mustAccount(o.Account)
+	a := c.orderAccount(o)
+	if a == nil {
+		panic("risk: order of unknown account " + o.Account)
+	}
 	perShare = c.PerShare(o.Side, o.HoldPrice)
 	if o.Side == orderbook.Buy {
 		a.bal.Hold += int64(o.Qty) * perShare
