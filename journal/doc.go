@@ -21,8 +21,8 @@
 //
 //	engine loop (one goroutine)   Append, LastSeq, Head
 //	snapshot goroutine            SaveSnapshot        (concurrent with Append)
-//	back office, replay, tools    Read, Verify, Snapshots, LoadSnapshot
-//	                              (any number, concurrent with Append)
+//	back office, replay, tools    Read, ReadTransient, Verify, Snapshots,
+//	                              LoadSnapshot (any number, concurrent with Append)
 //	operator tool                 TruncateAfter       (engine stopped)
 //	whoever opened it             Close               (waits for calls in flight)
 //
@@ -31,7 +31,9 @@
 // coordination with Append: Badger is MVCC, and Read delivers records only
 // up to the LastSeq current when it starts, so a reader never sees part of
 // an Append in progress. The back office tails a live journal with a loop of
-// Read(last+1, fn). LastSeq and Head are atomic loads.
+// Read(last+1, fn). LastSeq and Head are atomic loads. ReadTransient is
+// Read for a caller that decodes each record on the spot (recovery): it
+// lends each payload until fn returns instead of copying it.
 //
 // # Keys
 //
@@ -130,10 +132,12 @@
 //
 // # Corruption and repair
 //
-// Read and Verify check each record's CRC, version, length, seq (key against
-// frame, and no gap) and link, and return a *CorruptError naming the first
-// bad seq; errors.Is(err, ErrCorrupt) holds. Open checks only the newest
-// record and its link, so opening is quick whatever the journal's size. If
+// Read, ReadTransient and Verify check each record's CRC, version, length,
+// seq (key against frame, and no gap) and link, and return a *CorruptError
+// naming the first bad seq; errors.Is(err, ErrCorrupt) holds. Open checks
+// only the newest record and its link, so opening is quick whatever the
+// journal's size (after a reboot too: it first has the kernel read every
+// table's index at once, see prefetch_linux.go). If
 // that fails Open refuses, unless Options.Repair is set: then the journal
 // opens with appends stopped, and an operator can Read, Verify, and
 // TruncateAfter the last good record.
@@ -143,7 +147,7 @@
 // A payload is at most MaxPayloadBytes, a state hash MaxStateHashBytes and a
 // snapshot MaxSnapshotBytes; more is refused with ErrTooLarge. Append keeps
 // a reusable frame buffer of at most 1 MiB; Read copies payloads into
-// 64 KiB blocks. Badger's memory is bounded by the options in
+// 64 KiB blocks; ReadTransient copies nothing. Badger's memory is bounded by the options in
 // badgerOptions: two memtables of MemTableBytes, no block cache, an index
 // cache of IndexCacheBytes.
 package journal
