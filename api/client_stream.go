@@ -220,6 +220,14 @@ func (c *Client) dispatch() {
 // decodeStream decodes a stream message of type typ and names the stream
 // it belongs to; nil for a type the client does not know or cannot read.
 func decodeStream(typ string, data []byte) (any, string) {
+	switch m := fastStreamMessage(typ, data).(type) {
+	case *BookDelta:
+		return m, "book." + m.Symbol
+	case *MarketTrade:
+		return m, "trades." + m.Symbol
+	case *Ticker:
+		return m, "ticker." + m.Symbol
+	}
 	switch typ {
 	case TypeBookSnapshot:
 		m, err := decodeAs[BookSnapshot](data)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/mts-krx/mts/api"
@@ -35,6 +37,7 @@ flags:
 
 type loadtestFlags struct {
 	url, secretFile, accounts, instruments, profile, symbol string
+	cpuProfile                                              string
 	connections, subscribers                                int
 	rate, cancelRatio                                       float64
 	duration, warmup                                        time.Duration
@@ -55,6 +58,14 @@ func (m *Main) runLoadtest(ctx context.Context, args []string, stdout, stderr io
 	if err != nil {
 		fmt.Fprintf(stderr, "mts loadtest: %v\n", err)
 		return exitUsage
+	}
+	if f.cpuProfile != "" {
+		stop, err := startCPUProfile(f.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "mts loadtest: %v\n", err)
+			return exitUsage
+		}
+		defer stop()
 	}
 	var rep interface {
 		WriteText(io.Writer) error
@@ -100,6 +111,7 @@ func parseLoadtestFlags(args []string, stderr io.Writer) (f loadtestFlags, code 
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "measured window `DURATION`")
 	fs.DurationVar(&f.warmup, "warmup", 2*time.Second, "unmeasured warm-up `DURATION` before the window")
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write the load generator's CPU profile to `FILE` (is the generator the bottleneck?)")
 	if code, ok := parseFlags(fs, args); !ok {
 		return f, code, false
 	}
@@ -138,5 +150,22 @@ func (m *Main) loadtestConfig(f loadtestFlags) (loadtest.Config, error) {
 		Token: func(account string) (string, error) {
 			return api.IssueToken(secret, account, api.RoleTrader, time.Hour, time.Now())
 		},
+	}, nil
+}
+
+// startCPUProfile profiles this process into path until the returned
+// function runs.
+func startCPUProfile(path string) (stop func(), err error) {
+	out, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		out.Close()
 	}, nil
 }
