@@ -94,13 +94,13 @@ func (e *Engine) settle(s *symbolState, t *taker, m *restingOrder, px Price, q Q
 	return buy, sell
 }
 
-// stpKey is the self-match prevention key of an account: its group when
-// risk knows one, else the account.
-func (e *Engine) stpKey(account string) string {
+// stpKeyOf is the self-match prevention key of an order's account: its
+// group when risk knows one (h, the account's handle), else the account.
+func (e *Engine) stpKeyOf(account string, h risk.Handle) string {
 	if e.risk == nil {
 		return account
 	}
-	return e.risk.Group(account)
+	return h.STPKey()
 }
 
 // alert appends a surveillance event.

@@ -29,32 +29,35 @@ type Balance struct {
 // Available returns the cash that new buy orders and withdrawals may use.
 func (b Balance) Available() int64 { return b.Cash - b.Hold }
 
-// account is one customer account's risk state.
+// account is one customer account's risk state. The fields every order
+// reads or writes come first, so that they share the struct's first cache
+// lines: with thousands of accounts, each order's account is a cache miss,
+// and each further line it touches is another.
 type account struct {
-	id, group string
-	stpKey    string // "\x00" + group, so no group can pass for an account id
-	bal       Balance
-	positions map[string]*Position
-	requests  map[string]struct{} // back-office request ids applied
-	open      int                 // open orders
-	killed    bool
-
-	rate ring // entry times of the last RateMaxOrders accepted orders
+	killed bool
+	open   int // open orders
+	next   int // where the next recent order goes
+	bal    Balance
+	surv   survState
+	id     string
+	rate   ring // entry times of the last RateMaxOrders accepted orders
 	// The duplicate check's last dupDepth orders, kept as two arrays: the
 	// check compares entry times first, and their eight words fill one cache
 	// line, so an order that no recent one is within the window of reads
 	// nothing else.
 	recentTS [dupDepth]int64
 	recent   [dupDepth]recentOrder
-	next     int // where the next recent order goes
+
+	group     string
+	stpKey    string // "\x00" + group, so no group can pass for an account id
+	positions map[string]*Position
+	requests  map[string]struct{} // back-office request ids applied
 
 	// posSym and pos cache the last position looked up: an order's check,
 	// hold and fills all ask for the same symbol. The map holds pointers, so
 	// pos stays valid; positions are never removed.
 	posSym string
 	pos    *Position
-
-	surv survState
 }
 
 // dupDepth is how many recent orders the duplicate check remembers.

@@ -46,6 +46,9 @@ type Handle struct{ a *account }
 // no such account.
 func (c *Checker) Handle(id string) Handle { return Handle{c.get(id)} }
 
+// STPKey returns the self-match prevention key of h's account (see Group).
+func (h Handle) STPKey() string { return h.must().stpKey }
+
 // must returns h's account; a zero handle is an engine bug.
 func (h Handle) must() *account {
 	if h.a == nil {

@@ -14,10 +14,10 @@ const (
 )
 
 type survState struct {
-	quick      ring // times of quick cancels
 	orders     int  // accepted orders today
 	fills      int  // fills today
 	otrAlerted bool // one OTR alert per day
+	quick      ring // times of quick cancels
 }
 
 // OnCancel records a cancel the customer asked for, of an order entered at
