@@ -269,9 +269,20 @@ func (r *snapReader) account() {
 	name := r.String()
 	a := r.e.account(name)
 	a.ordersToday = int(r.Varint())
-	for range r.Count() {
+	n := r.Count()
+	// Sized from the count (Count bounds it by the bytes left): growing the
+	// map entry by entry was most of a large snapshot's load time.
+	a.clientOrderIDs = make(map[string]orderRef, n)
+	for range n {
 		id := r.String()
-		a.clientOrderIDs[id] = orderRef{id: OrderID(r.Uvarint()), symbol: r.String()}
+		ref := orderRef{id: OrderID(r.Uvarint())}
+		sym := r.Bytes()
+		if s := r.e.symbols[string(sym)]; s != nil {
+			ref.symbol = s.inst.Symbol // one string per symbol, not one per order
+		} else {
+			ref.symbol = string(sym)
+		}
+		a.clientOrderIDs[id] = ref
 	}
 }
 
