@@ -144,11 +144,11 @@ func (e *Engine) cancelBook(s *symbolState, match func(account string) bool, r R
 	for _, id := range ids {
 		o := s.book.Get(id)
 		side, price := o.Side, o.Price
-		account, entryTS, filled := o.Data.account, o.Data.entryTS, o.Data.cumQty > 0
+		account, acct, entryTS, filled := o.Data.account, o.Data.acct, o.Data.entryTS, o.Data.cumQty > 0
 		e.cancelResting(s, o, o.Qty, r)
 		e.level(s, side, price)
 		if r == ReasonNone {
-			e.checkLayering(s, account, entryTS, filled)
+			e.checkLayering(s, account, acct, entryTS, filled)
 		}
 	}
 	e.scratch = ids

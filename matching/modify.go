@@ -196,8 +196,8 @@ func (e *Engine) cancel(c *Command) {
 		q = o.Qty
 	}
 	side, price := o.Side, o.Price
-	account, entryTS, filled := o.Data.account, o.Data.entryTS, o.Data.cumQty > 0
+	account, acct, entryTS, filled := o.Data.account, o.Data.acct, o.Data.entryTS, o.Data.cumQty > 0
 	e.cancelResting(s, o, q, ReasonNone)
 	e.level(s, side, price)
-	e.checkLayering(s, account, entryTS, filled)
+	e.checkLayering(s, account, acct, entryTS, filled)
 }

@@ -61,7 +61,7 @@ func (e *Engine) place(c *Command) {
 		acct.clientOrderIDs[c.ClientOrderID] = orderRef{id: t.id, symbol: s.inst.Symbol}
 	}
 	e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, ExecNew, StatusNew)
-	e.checkOTR(s, c.Account)
+	e.checkOTR(s, c.Account, riskAcct)
 	if c.Type == StopLimit {
 		e.fileStop(s, &t)
 	} else {

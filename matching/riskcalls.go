@@ -113,18 +113,18 @@ func (e *Engine) alert(s *symbolState, kind AlertKind, account string, id OrderI
 }
 
 // checkOTR raises the order-to-trade alert after an order is accepted.
-func (e *Engine) checkOTR(s *symbolState, account string) {
-	if e.risk == nil || e.risk.CheckOTR(account) == risk.NoAlert {
+func (e *Engine) checkOTR(s *symbolState, account string, h risk.Handle) {
+	if e.risk == nil || e.risk.CheckOTR(h) == risk.NoAlert {
 		return
 	}
-	orders, fills := e.risk.Ratio(account)
+	orders, fills := e.risk.Ratio(h)
 	ev := e.alert(s, AlertOTR, account, 0)
 	ev.Count, ev.Qty = int32(orders), Qty(fills)
 }
 
 // checkLayering raises the layering alert after a requested cancel.
-func (e *Engine) checkLayering(s *symbolState, account string, entryTS int64, filled bool) {
-	if e.risk != nil && e.risk.OnCancel(account, entryTS, e.cur.ts, filled) == risk.AlertLayering {
+func (e *Engine) checkLayering(s *symbolState, account string, h risk.Handle, entryTS int64, filled bool) {
+	if e.risk != nil && e.risk.OnCancel(h, entryTS, e.cur.ts, filled) == risk.AlertLayering {
 		e.alert(s, AlertLayering, account, 0)
 	}
 }

@@ -130,14 +130,14 @@ func TestLayeringAlert(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Surveillance.QuickCancelMax, cfg.Surveillance.QuickCancelNanos, cfg.Surveillance.QuickWindowNanos = 3, 100, 1000
 	c := funded(t, cfg)
-	if a := c.OnCancel("A", 0, 101, false); a != NoAlert {
+	if a := c.OnCancel(c.Handle("A"), 0, 101, false); a != NoAlert {
 		t.Errorf("slow cancel: %v", a)
 	}
-	if a := c.OnCancel("A", 0, 50, true); a != NoAlert {
+	if a := c.OnCancel(c.Handle("A"), 0, 50, true); a != NoAlert {
 		t.Errorf("cancel after a fill: %v", a)
 	}
 	for i, want := range []Alert{NoAlert, NoAlert, AlertLayering, NoAlert} {
-		if a := c.OnCancel("A", int64(i*10), int64(i*10+5), false); a != want {
+		if a := c.OnCancel(c.Handle("A"), int64(i*10), int64(i*10+5), false); a != want {
 			t.Errorf("quick cancel %d: %v, want %v", i, a, want)
 		}
 	}
@@ -151,7 +151,7 @@ func TestOTRAlertOncePerDay(t *testing.T) {
 	alerts := 0
 	for i := range 10 {
 		c.Open(order(buy, 10000, 1, int64(i)))
-		if c.CheckOTR("A") == AlertOTR {
+		if c.CheckOTR(c.Handle("A")) == AlertOTR {
 			alerts++
 		}
 	}
@@ -160,13 +160,13 @@ func TestOTRAlertOncePerDay(t *testing.T) {
 	}
 	// The next day counts afresh: no alert until enough orders again.
 	c.NewDay()
-	if orders, fills := c.Ratio("A"); orders != 0 || fills != 0 {
+	if orders, fills := c.Ratio(c.Handle("A")); orders != 0 || fills != 0 {
 		t.Fatalf("after NewDay: %d orders, %d fills today", orders, fills)
 	}
 	alerts = 0
 	for i := range 10 {
 		c.Open(order(buy, 10000, 1, int64(100+i)))
-		if c.CheckOTR("A") == AlertOTR {
+		if c.CheckOTR(c.Handle("A")) == AlertOTR {
 			alerts++
 		}
 	}
@@ -189,7 +189,7 @@ func TestStateRoundTrip(t *testing.T) {
 	c.OpenAccount("B", "grp", "o")
 	c.Open(order(buy, 10000, 3, 7))
 	c.Open(order(sell, 10000, 2, 8))
-	c.OnCancel("A", 0, 5, false)
+	c.OnCancel(c.Handle("A"), 0, 5, false)
 	c.SetKill(KillSymbol, "S", true)
 	c.SetKill(KillAccount, "B", true)
 	enc := c.AppendState(nil)

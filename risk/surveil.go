@@ -24,9 +24,9 @@ type survState struct {
 // entryTS that had filled nothing (filled false) or something. It returns
 // AlertLayering when quick cancels crowd the window; the count restarts
 // after an alert so one burst raises one alert.
-func (c *Checker) OnCancel(id string, entryTS, now int64, filled bool) Alert {
+func (c *Checker) OnCancel(h Handle, entryTS, now int64, filled bool) Alert {
 	cfg := &c.cfg.Surveillance
-	a := c.get(id)
+	a := h.a
 	if a == nil || filled || now-entryTS > cfg.QuickCancelNanos {
 		return NoAlert
 	}
@@ -40,9 +40,9 @@ func (c *Checker) OnCancel(id string, entryTS, now int64, filled bool) Alert {
 
 // CheckOTR returns AlertOTR the first time in a day an account with at least
 // OTRMinOrders orders has more than OTRMax orders per fill.
-func (c *Checker) CheckOTR(id string) Alert {
+func (c *Checker) CheckOTR(h Handle) Alert {
 	cfg := &c.cfg.Surveillance
-	a := c.get(id)
+	a := h.a
 	if a == nil || a.surv.otrAlerted || a.surv.orders < cfg.OTRMinOrders {
 		return NoAlert
 	}
@@ -54,8 +54,8 @@ func (c *Checker) CheckOTR(id string) Alert {
 }
 
 // Ratio returns an account's orders and fills today.
-func (c *Checker) Ratio(id string) (orders, fills int) {
-	if a := c.get(id); a != nil {
+func (c *Checker) Ratio(h Handle) (orders, fills int) {
+	if a := h.a; a != nil {
 		return a.surv.orders, a.surv.fills
 	}
 	return 0, 0
