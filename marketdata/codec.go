@@ -185,6 +185,13 @@ func (t *Trade) Decode(src []byte) error {
 func (t *Ticker) Decode(src []byte) error {
 	r := reader{b: src}
 	r.header(StreamTicker, &t.Header)
+	r.tickerBody(t)
+	return r.done()
+}
+
+// tickerBody reads a ticker's fields after its header (the wire message and
+// the builder's saved state encode them alike).
+func (r *reader) tickerBody(t *Ticker) {
 	var v [14]int64
 	for i := range v {
 		v[i] = r.varint()
@@ -192,7 +199,6 @@ func (t *Ticker) Decode(src []byte) error {
 	t.BasePrice, t.BidPrice, t.BidQty, t.AskPrice, t.AskQty = Price(v[0]), Price(v[1]), Qty(v[2]), Price(v[3]), Qty(v[4])
 	t.Last, t.LastQty, t.Change, t.ChangeBP = Price(v[5]), Qty(v[6]), Price(v[7]), v[8]
 	t.Open, t.High, t.Low, t.Volume, t.Value = Price(v[9]), Price(v[10]), Price(v[11]), Qty(v[12]), v[13]
-	return r.done()
 }
 
 // Decode decodes a candle message into c.

@@ -358,13 +358,7 @@ func (r *reader) head(h *Header) {
 
 func (r *reader) ticker(t *Ticker) {
 	r.head(&t.Header)
-	var v [14]int64
-	for i := range v {
-		v[i] = r.varint()
-	}
-	t.BasePrice, t.BidPrice, t.BidQty, t.AskPrice, t.AskQty = Price(v[0]), Price(v[1]), Qty(v[2]), Price(v[3]), Qty(v[4])
-	t.Last, t.LastQty, t.Change, t.ChangeBP = Price(v[5]), Qty(v[6]), Price(v[7]), v[8]
-	t.Open, t.High, t.Low, t.Volume, t.Value = Price(v[9]), Price(v[10]), Price(v[11]), Qty(v[12]), v[13]
+	r.tickerBody(t)
 }
 
 func (r *reader) status(st *Status, sym string) {

@@ -59,27 +59,28 @@ func (t *table[K, V]) get(k K) *V {
 
 // put stores v (not nil) under k, replacing any value stored there.
 func (t *table[K, V]) put(k K, v *V) {
-	if 2*(t.n+1) > len(t.slots) {
-		t.grow()
-	}
-	m := t.mask()
-	for i := t.home(k); ; i = (i + 1) & m {
-		s := &t.slots[i]
-		if s.val == nil {
-			s.key, s.val = k, v
-			t.n++
-			return
-		}
-		if s.key == k {
-			s.val = v
-			return
-		}
+	if s, found := t.slot(k); found {
+		s.val = v
+	} else {
+		s.key, s.val = k, v
+		t.n++
 	}
 }
 
 // insert stores v (not nil) under k unless k is already stored, and
 // reports whether it did: a duplicate check and a put in one probe run.
 func (t *table[K, V]) insert(k K, v *V) bool {
+	s, found := t.slot(k)
+	if !found {
+		s.key, s.val = k, v
+		t.n++
+	}
+	return !found
+}
+
+// slot returns k's slot and true, or the empty slot where k goes and false
+// (growing the table first if one more key would fill it past half).
+func (t *table[K, V]) slot(k K) (*tableSlot[K, V], bool) {
 	if 2*(t.n+1) > len(t.slots) {
 		t.grow()
 	}
@@ -87,12 +88,10 @@ func (t *table[K, V]) insert(k K, v *V) bool {
 	for i := t.home(k); ; i = (i + 1) & m {
 		s := &t.slots[i]
 		if s.val == nil {
-			s.key, s.val = k, v
-			t.n++
-			return true
+			return s, false
 		}
 		if s.key == k {
-			return false
+			return s, true
 		}
 	}
 }

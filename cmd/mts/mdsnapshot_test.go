@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"log/slog"
 	"os"
@@ -16,26 +15,12 @@ import (
 	"github.com/mts-krx/mts/marketdata"
 	"github.com/mts-krx/mts/marketdata/natspub"
 	"github.com/mts-krx/mts/matching"
-	"github.com/mts-krx/mts/risk"
 )
 
 // startMD starts a node like startE2E, logging to log.
 func startMD(t *testing.T, dir string, log *lockedBuffer) *node {
 	t.Helper()
-	ins, err := loadInstrumentFile("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rc := risk.DefaultConfig()
-	n, err := startNode(context.Background(), nodeOptions{
-		Engine: true, Gateway: true, DataDir: dir, Instruments: ins, Risk: &rc,
-		HTTPAddr: "127.0.0.1:0", Secret: e2eSecret, Accounts: []string{"A1", "B1"},
-		Logger: slog.New(slog.NewTextHandler(log, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return startE2ELogging(t, dir, "127.0.0.1:0", log)
 }
 
 // mdView is what a market-data consumer can ask the publisher for.

@@ -31,6 +31,12 @@ const e2eSym = "005930"
 // port), with funded accounts A1 and B1.
 func startE2E(t *testing.T, dir, addr string) *node {
 	t.Helper()
+	return startE2ELogging(t, dir, addr, io.Discard)
+}
+
+// startE2ELogging is startE2E with the node's log written to log.
+func startE2ELogging(t *testing.T, dir, addr string, log io.Writer) *node {
+	t.Helper()
 	ins, err := loadInstrumentFile("")
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +45,7 @@ func startE2E(t *testing.T, dir, addr string) *node {
 	n, err := startNode(context.Background(), nodeOptions{
 		Engine: true, Gateway: true, DataDir: dir, Instruments: ins, Risk: &rc,
 		HTTPAddr: addr, Secret: e2eSecret, Accounts: []string{"A1", "B1"},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger: slog.New(slog.NewTextHandler(log, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
