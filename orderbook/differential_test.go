@@ -195,18 +195,29 @@ func (h *harness) apply(o op) error {
 	return h.compare(o)
 }
 
+// picked returns the order o picks on the book under test, with its id;
+// nil with no error when there is none to pick, nil with an error when the
+// book lost an order the reference has.
+func (h *harness) picked(o op) (*Order[uint64], OrderID, error) {
+	id, ok := h.pick(o.pick)
+	if !ok {
+		return nil, 0, nil
+	}
+	bo := h.b.Get(id)
+	if bo == nil {
+		return nil, id, fmt.Errorf("Get(%d) = nil, reference has it", id)
+	}
+	return bo, id, nil
+}
+
 func (h *harness) step(o op) error {
 	switch o.kind {
 	case opAdd:
 		h.add(h.newID(o), o.side, o.price, o.qty)
 	case opRemove:
-		id, ok := h.pick(o.pick)
-		if !ok {
-			return nil
-		}
-		bo := h.b.Get(id)
+		bo, id, err := h.picked(o)
 		if bo == nil {
-			return fmt.Errorf("Get(%d) = nil, reference has it", id)
+			return err
 		}
 		side, price := bo.Side, bo.Price
 		left := h.b.Remove(bo)
@@ -228,13 +239,9 @@ func (h *harness) step(o op) error {
 // move reprices the picked order; the reference removes it and adds it
 // again with the same id and payload.
 func (h *harness) move(o op) error {
-	id, ok := h.pick(o.pick)
-	if !ok {
-		return nil
-	}
-	bo := h.b.Get(id)
+	bo, id, err := h.picked(o)
 	if bo == nil {
-		return fmt.Errorf("Get(%d) = nil, reference has it", id)
+		return err
 	}
 	side, old, data := bo.Side, bo.Price, bo.Data
 	left := h.b.Move(bo, o.price, o.qty)
@@ -280,13 +287,9 @@ func (h *harness) pick(pick int) (OrderID, bool) {
 }
 
 func (h *harness) reduce(o op) error {
-	id, ok := h.pick(o.pick)
-	if !ok {
-		return nil
-	}
-	bo := h.b.Get(id)
+	bo, id, err := h.picked(o)
 	if bo == nil {
-		return fmt.Errorf("Get(%d) = nil, reference has it", id)
+		return err
 	}
 	amt := 1 + (o.qty-1)%bo.Qty
 	got := h.b.Reduce(bo, amt)

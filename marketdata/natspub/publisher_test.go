@@ -114,6 +114,13 @@ func TestReplayContinuesSeq(t *testing.T) {
 	if err := restarted.Close(); err != nil {
 		t.Fatal(err)
 	}
+	checkRestartedSent(t, tp, want)
+}
+
+// checkRestartedSent checks that a restarted publisher sent exactly the
+// messages a live one did.
+func checkRestartedSent(t *testing.T, tp *tap, want [][]byte) {
+	t.Helper()
 	got := tp.take(t, uint64(len(want)))
 	if len(got) != len(want) {
 		t.Fatalf("restarted publisher sent %d messages, want %d", len(got), len(want))
@@ -301,15 +308,7 @@ func TestSaveState(t *testing.T) {
 			if err := restarted.Close(); err != nil {
 				t.Fatal(err)
 			}
-			got := tp.take(t, uint64(len(want)))
-			if len(got) != len(want) {
-				t.Fatalf("restarted publisher sent %d messages, want %d", len(got), len(want))
-			}
-			for i := range got {
-				if !bytes.Equal(got[i], want[i]) {
-					t.Fatalf("message %d differs after the restart from a saved state", i)
-				}
-			}
+			checkRestartedSent(t, tp, want)
 		})
 	}
 }
