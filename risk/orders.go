@@ -103,14 +103,6 @@ func (c *Checker) Rehold(h Handle, q qty, oldPer, newPer int64) Verdict {
 	return OK
 }
 
-func (c *Checker) mustAccount(id string) *account {
-	a := c.get(id)
-	if a == nil {
-		panic("risk: order of unknown account " + id)
-	}
-	return a
-}
-
 // mustHold panics when an account's books went negative: a broken invariant,
 // never a user error, since every path that could do it is checked first.
 func (c *Checker) mustHold(a *account) {
