@@ -20,6 +20,14 @@
 //	                self-match decrement, kill switch): give the hold back
 //	Rehold(...)     an amended buy changed its price: move its hold
 //
+// Open returns the account's Handle, which the engine keeps with the order
+// (and with its own state of the account) and passes to every later call
+// about that order — Fill, Release, Rehold, Closed, the surveillance calls
+// OnCancel and CheckOTR — and to Check and Open through Order.Acct: with
+// thousands of accounts a lookup by id per call was most of what risk cost.
+// Handles stay valid for the Checker's life; after LoadState the engine
+// takes them again.
+//
 // # Holds
 //
 // A buy holds, per share, its limit price plus the commission on it rounded
