@@ -141,6 +141,13 @@ func (e *Engine) cancelBook(s *symbolState, match func(account string) bool, r R
 			return true
 		})
 	}
+	e.cancelIDs(s, ids, r)
+	e.scratch = ids
+	return len(ids)
+}
+
+// cancelIDs cancels the resting orders ids of s, in that order.
+func (e *Engine) cancelIDs(s *symbolState, ids []OrderID, r Reason) {
 	for _, id := range ids {
 		o := s.book.Get(id)
 		side, price := o.Side, o.Price
@@ -151,8 +158,6 @@ func (e *Engine) cancelBook(s *symbolState, match func(account string) bool, r R
 			e.checkLayering(s, account, acct, entryTS, filled)
 		}
 	}
-	e.scratch = ids
-	return len(ids)
 }
 
 // cancelStops cancels the untriggered stops of one symbol whose account

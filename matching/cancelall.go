@@ -13,10 +13,8 @@ package matching
 // the answer, and the journal still records the request. A bad account or
 // an unknown symbol is rejected like a cancel's.
 //
-// Cost: it walks every order of the symbols it covers (all books when
-// Symbol is empty), as the kill switch does, because the engine keeps no
-// per-account index of open orders; that keeps the place and cancel path
-// free of one more map update.
+// Cost: the account's resting orders and the queues of the levels they are
+// on (openindex.go), and the covered symbols' stops, which are few.
 func (e *Engine) cancelAll(c *Command) {
 	if r := validateIdentity(c); r != ReasonNone {
 		e.reject(c, r)
@@ -29,12 +27,15 @@ func (e *Engine) cancelAll(c *Command) {
 	if e.accounts[c.Account] == nil {
 		return // never had an order accepted: nothing can be open
 	}
+	a := e.accounts[c.Account]
 	mine := func(account string) bool { return account == c.Account }
 	for _, s := range e.sorted {
 		if c.Symbol != "" && s.inst.Symbol != c.Symbol {
 			continue
 		}
-		e.cancelBook(s, mine, ReasonNone)
+		ids := e.accountIDs(s, a, e.scratch[:0])
+		e.cancelIDs(s, ids, ReasonNone)
+		e.scratch = ids
 		e.cancelStops(s, mine, ReasonNone)
 	}
 }

@@ -50,10 +50,11 @@ type orderInfo struct {
 	cumQty        Qty
 	cumValue      int64
 	stopPrice     Price
-	stpKey        string      // self-match prevention key: the account, or its group
-	perShare      int64       // what each open share holds (risk on): KRW for buys, 1 for sells
-	acct          risk.Handle // the account in risk (risk on), for the calls about this order
-	entryTS       int64       // when the order was accepted, for surveillance
+	stpKey        string        // self-match prevention key: the account, or its group
+	perShare      int64         // what each open share holds (risk on): KRW for buys, 1 for sells
+	acct          risk.Handle   // the account in risk (risk on), for the calls about this order
+	owner         *accountState // the engine's state of the account: its open-order index
+	entryTS       int64         // when the order was accepted, for surveillance
 }
 
 type restingOrder = orderbook.Order[orderInfo]
@@ -98,6 +99,9 @@ type accountState struct {
 	clientOrderIDs map[string]orderRef
 	ordersToday    int
 	risk           risk.Handle // the account in risk, taken at its first order (risk on)
+	// open indexes the account's resting orders (not its stops) by id, so
+	// that its queries and cancel-all do not walk every book (openindex.go).
+	open map[OrderID]*symbolState
 }
 
 // Engine is the deterministic matching core. See the package documentation

@@ -25,7 +25,7 @@ func (e *Engine) closeSymbol(s *symbolState) {
 		ev := e.exec(s, o.ID, o.Side, o.Price, 0, &o.Data, ExecExpired, StatusExpired)
 		ev.Reason, ev.LastQty = ExpEndOfDay, o.Qty
 		e.release(s, o.Side, &o.Data, o.Qty, true)
-		s.book.Reduce(o, o.Qty)
+		bookReduce(s, o, o.Qty)
 		if i == len(ids)-1 || s.book.Get(ids[i+1]).Side != side || s.book.Get(ids[i+1]).Price != price {
 			e.level(s, side, price)
 		}

@@ -46,6 +46,7 @@ func (e *Engine) finish(s *symbolState, t *taker, et ExecType, st OrdStatus, r R
 // rest puts the remainder of a day order on the book.
 func (e *Engine) rest(s *symbolState, t *taker) {
 	o := s.book.Add(t.id, t.side, t.price, t.leaves, t.info)
+	indexOpen(s, o)
 	e.levelEvent(s, o.Level(), t.side)
 }
 
@@ -120,7 +121,7 @@ func (e *Engine) fill(s *symbolState, t *taker, m *restingOrder) {
 	if t.leaves == 0 {
 		e.closedByFill(&t.info)
 	}
-	s.book.Reduce(m, q) // last: m is recycled if this fills it
+	bookReduce(s, m, q) // last: m is recycled if this fills it
 }
 
 // fillable is the fill-or-kill pre-check: can the taker be filled in full

@@ -120,7 +120,7 @@ func (e *Engine) amendQty(s *symbolState, o *restingOrder, qty Qty) {
 	o.Data.qty = qty
 	e.exec(s, o.ID, o.Side, o.Price, o.Qty-cut, &o.Data, ExecReplaced, openStatus(&o.Data))
 	e.release(s, o.Side, &o.Data, cut, false)
-	s.book.Reduce(o, cut) // o stays: the new quantity is above what filled
+	bookReduce(s, o, cut) // o stays: the new quantity is above what filled
 	e.levelEvent(s, o.Level(), o.Side)
 }
 
@@ -141,7 +141,7 @@ func (e *Engine) reprice(s *symbolState, o *restingOrder, price Price, qty Qty) 
 	t := taker{id: o.ID, side: o.Side, price: price, limit: price, info: o.Data}
 	t.info.qty, t.info.perShare = qty, perShare
 	t.leaves = qty - t.info.cumQty
-	left := s.book.Remove(o)
+	left := bookRemove(s, o)
 	e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, ExecReplaced, openStatus(&t.info))
 	e.levelEvent(s, left, t.side)
 	e.execute(s, &t)

@@ -54,7 +54,7 @@ func (e *Engine) place(c *Command) {
 	t := taker{id: e.nextOrderID, side: c.Side, price: price, limit: limit, leaves: c.Qty, info: orderInfo{
 		account: c.Account, clientOrderID: c.ClientOrderID, typ: c.Type, tif: c.TIF,
 		stp: c.STP, qty: c.Qty, stopPrice: c.StopPrice,
-		stpKey: e.stpKeyOf(c.Account, riskAcct), perShare: perShare, acct: riskAcct, entryTS: c.TS,
+		stpKey: e.stpKeyOf(c.Account, riskAcct), perShare: perShare, acct: riskAcct, owner: acct, entryTS: c.TS,
 	}}
 	acct.ordersToday++
 	if c.ClientOrderID != "" {

@@ -105,44 +105,40 @@ func (e *Engine) orderIn(s *symbolState, account string, id OrderID) (OrderView,
 }
 
 // OpenOrders appends the account's open orders to dst, in symbol (all when
-// symbol is "") then order id order, and returns the extended slice.
-//
-// Cost: it walks every resting order and stop of the symbols it covers,
-// because the engine keeps no per-account index (one more map update on
-// every place and fill would cost all order flow for the sake of a query).
-// It runs on the loop's apply goroutine between commands, so a walk of a
-// deep book delays matching by that long: the gateway should rate-limit it.
+// symbol is "") then order id order, and returns the extended slice. It
+// costs the account's resting orders (openindex.go) and a walk of the
+// covered symbols' stops, which are few.
 func (e *Engine) OpenOrders(account, symbol string, dst []OrderView) []OrderView {
-	if account == "" || e.accounts[account] == nil {
+	a := e.accounts[account]
+	if account == "" || a == nil {
 		return dst // never had an order accepted
 	}
+	var only *symbolState
+	if symbol != "" {
+		if only = e.symbols[symbol]; only == nil {
+			return dst
+		}
+	}
+	start := len(dst)
+	a.eachOpen(only, func(s *symbolState, o *restingOrder) { dst = append(dst, restingView(s, o)) })
 	for _, s := range e.sorted {
-		if symbol != "" && s.inst.Symbol != symbol {
+		if only != nil && s != only {
 			continue
 		}
-		start := len(dst)
-		dst = appendOpen(dst, s, account)
-		slices.SortFunc(dst[start:], func(a, b OrderView) int { return cmp.Compare(a.OrderID, b.OrderID) })
-	}
-	return dst
-}
-
-func appendOpen(dst []OrderView, s *symbolState, account string) []OrderView {
-	for _, side := range [2]Side{Buy, Sell} {
-		s.book.Orders(side, func(o *restingOrder) bool {
-			if o.Data.account == account {
-				dst = append(dst, restingView(s, o))
-			}
-			return true
-		})
-	}
-	for _, l := range [2][]*stopOrder{s.stops.buys, s.stops.sells} {
-		for _, so := range l {
-			if so.info.account == account {
-				dst = append(dst, stopView(s, so))
+		for _, l := range [2][]*stopOrder{s.stops.buys, s.stops.sells} {
+			for _, so := range l {
+				if so.info.account == account {
+					dst = append(dst, stopView(s, so))
+				}
 			}
 		}
 	}
+	slices.SortFunc(dst[start:], func(x, y OrderView) int {
+		if c := cmp.Compare(x.Symbol, y.Symbol); c != 0 {
+			return c
+		}
+		return cmp.Compare(x.OrderID, y.OrderID)
+	})
 	return dst
 }
 

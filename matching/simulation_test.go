@@ -452,5 +452,39 @@ func (k *simChecker) books(e *Engine) error {
 	if seen != len(k.shadow) {
 		return fmt.Errorf("EvBook events describe %d levels, the books hold %d", len(k.shadow), seen)
 	}
+	return checkOpenIndex(e)
+}
+
+// checkOpenIndex checks every account's index of resting orders against
+// the books: each resting order is in its account's index under its symbol,
+// and the indexes hold nothing else.
+func checkOpenIndex(e *Engine) error {
+	indexed := 0
+	for _, a := range e.accounts {
+		indexed += len(a.open)
+	}
+	resting := 0
+	for _, s := range e.sorted {
+		var err error
+		for _, side := range []Side{Buy, Sell} {
+			s.book.Orders(side, func(o *restingOrder) bool {
+				resting++
+				a := e.accounts[o.Data.account]
+				switch {
+				case a == nil || o.Data.owner != a:
+					err = fmt.Errorf("order %d of %s: its owner is not the account's state", o.ID, o.Data.account)
+				case a.open[o.ID] != s:
+					err = fmt.Errorf("order %d of %s rests in %s but its account's index does not say so", o.ID, o.Data.account, s.inst.Symbol)
+				}
+				return err == nil
+			})
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if indexed != resting {
+		return fmt.Errorf("the accounts' indexes hold %d orders, the books %d", indexed, resting)
+	}
 	return nil
 }

@@ -230,7 +230,7 @@ func (r *snapReader) symbol() {
 				r.Fail("bad order %d in %s", id, name)
 				return
 			}
-			s.book.Add(id, side, price, leaves, info)
+			indexOpen(s, s.book.Add(id, side, price, leaves, info))
 		}
 	}
 	for range 2 {
@@ -262,6 +262,7 @@ func (r *snapReader) order() (OrderID, Side, Price, Qty, orderInfo) {
 		qty: Qty(r.Varint()), cumQty: Qty(r.Varint()), cumValue: r.Varint(), stopPrice: Price(r.Varint()),
 		stpKey: r.String(), perShare: r.Varint(), entryTS: r.Varint(),
 	}
+	in.owner = r.e.account(in.account)
 	return id, side, price, leaves, in
 }
 

@@ -63,5 +63,5 @@ func (e *Engine) cancelResting(s *symbolState, o *restingOrder, q Qty, r Reason)
 	ev := e.exec(s, o.ID, o.Side, o.Price, leaves, &o.Data, et, st)
 	ev.Reason, ev.LastQty = r, q
 	e.release(s, o.Side, &o.Data, q, leaves == 0)
-	s.book.Reduce(o, q) // last: o is recycled if this empties it
+	bookReduce(s, o, q) // last: o is recycled if this empties it
 }

@@ -200,8 +200,8 @@ func (e *Engine) auctionFill(s *symbolState, buy, sell *restingOrder, px Price, 
 	}
 	e.auctionReport(s, maker, px, q, Maker, makerFees)
 	e.auctionReport(s, taker, px, q, Taker, takerFees)
-	s.book.Reduce(maker, q) // last: each is recycled if this fills it
-	s.book.Reduce(taker, q)
+	bookReduce(s, maker, q) // last: each is recycled if this fills it
+	bookReduce(s, taker, q)
 }
 
 // auctionReport records one side's fill of an uncross trade and reports it.

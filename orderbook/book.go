@@ -189,6 +189,15 @@ func (b *Book[T]) Levels(side Side, fn func(Level) bool) {
 	b.side(side).levels.Scan(func(_ Price, l *level[T]) bool { return fn(l.view()) })
 }
 
+// LevelOrders calls fn for each order at price on side in time priority
+// until fn returns false. fn must not change the book.
+func (b *Book[T]) LevelOrders(side Side, price Price, fn func(*Order[T]) bool) {
+	if l := b.side(side).byPrice.get(price); l != nil {
+		for o := l.head; o != nil && fn(o); o = o.next {
+		}
+	}
+}
+
 // Orders calls fn for each order of side in priority order (price, then time)
 // until fn returns false. fn must not change the book.
 func (b *Book[T]) Orders(side Side, fn func(*Order[T]) bool) {

@@ -1,0 +1,85 @@
+package matching
+
+import (
+	"cmp"
+	"slices"
+
+	"github.com/mts-krx/mts/orderbook"
+)
+
+// This file keeps each account's index of its resting orders
+// (accountState.open: order id → symbol), so that orders.open and
+// order.cancelAll cost the account's own orders rather than a walk of every
+// book. Without it a query on a 1,000,000-order book held the loop's
+// goroutine — and so all matching — for about 0.3 s, and every client that
+// subscribes to its executions asks for one. Every order enters a book
+// through rest (or a snapshot load) and leaves it through bookReduce or
+// bookRemove, which keep the index; a conditional limit's conversion at the
+// closing auction moves it within its book under the same id. Stops are
+// few and stay outside it: the queries walk them.
+
+// indexOpen records a new resting order of s in its account's index.
+func indexOpen(s *symbolState, o *restingOrder) {
+	a := o.Data.owner
+	if a.open == nil {
+		a.open = make(map[OrderID]*symbolState)
+	}
+	a.open[o.ID] = s
+}
+
+// bookReduce is s.book.Reduce, keeping the index when the order leaves.
+func bookReduce(s *symbolState, o *restingOrder, q Qty) bool {
+	if q == o.Qty {
+		delete(o.Data.owner.open, o.ID)
+	}
+	return s.book.Reduce(o, q)
+}
+
+// bookRemove is s.book.Remove, keeping the index.
+func bookRemove(s *symbolState, o *restingOrder) orderbook.Level {
+	delete(o.Data.owner.open, o.ID)
+	return s.book.Remove(o)
+}
+
+// eachOpen calls fn for each resting order of account a in symbol s (every
+// symbol when s is nil) in no particular order: the index is a map, so
+// callers sort what they get before it can decide anything.
+func (a *accountState) eachOpen(s *symbolState, fn func(*symbolState, *restingOrder)) {
+	for id, in := range a.open {
+		if s == nil || in == s {
+			fn(in, in.book.Get(id))
+		}
+	}
+}
+
+// accountIDs returns the ids of account a's resting orders in s in book
+// priority order (bids, then asks, by price, then time), as a walk of the
+// whole book would list them, from the index and the queues of the levels
+// the account is on.
+func (e *Engine) accountIDs(s *symbolState, a *accountState, dst []OrderID) []OrderID {
+	type lvl struct {
+		side  Side
+		price Price
+	}
+	var levels []lvl
+	a.eachOpen(s, func(_ *symbolState, o *restingOrder) { levels = append(levels, lvl{o.Side, o.Price}) })
+	slices.SortFunc(levels, func(x, y lvl) int {
+		if x.side != y.side {
+			return cmp.Compare(x.side, y.side) // bids first
+		}
+		if x.side == Buy {
+			return cmp.Compare(y.price, x.price)
+		}
+		return cmp.Compare(x.price, y.price)
+	})
+	levels = slices.Compact(levels)
+	for _, l := range levels {
+		s.book.LevelOrders(l.side, l.price, func(o *restingOrder) bool {
+			if o.Data.owner == a {
+				dst = append(dst, o.ID)
+			}
+			return true
+		})
+	}
+	return dst
+}
