@@ -301,3 +301,17 @@ func BenchmarkLatency(b *testing.B) {
 		b.ReportMetric(float64(h.Max()), "max-ns")
 	}
 }
+
+// BenchmarkOpenOrdersDeep is one account's orders.open query (about 1,000
+// orders) on the deep book of 1,000,000 resting orders: the time the loop's
+// goroutine spends on it, with matching waiting.
+func BenchmarkOpenOrdersDeep(b *testing.B) {
+	w := load(b, "deep", benchgen.DeepConfig())
+	e, _ := engineFor(b, w, false)
+	account := w.prefill[0].Account
+	var views []matching.OrderView
+	for b.Loop() {
+		views = e.OpenOrders(account, "", views[:0])
+	}
+	b.ReportMetric(float64(len(views)), "orders")
+}
