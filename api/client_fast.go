@@ -4,7 +4,7 @@ import "encoding/json"
 
 // A fast path for what a busy client reads most: every frame's envelope,
 // and order replies (OrderResult with its execution reports), read without
-// reflection from input already known to be valid JSON (json.Valid, the
+// reflection from input already known to be valid JSON (validJSON, the
 // same check encoding/json makes first). It only ever answers "this is
 // what json.Unmarshal would have produced", or "not mine": a key that
 // matches a field only case-insensitively, null, escapes or non-ASCII in a
@@ -314,7 +314,7 @@ func skipValid[T ~string | ~[]byte](data T, i int) int {
 
 // decodeEnvelope reads a frame's envelope; false if the frame is not JSON.
 func decodeEnvelope(data []byte, env *envelope) bool {
-	if !json.Valid(data) {
+	if !validJSON(data) {
 		return false
 	}
 	return fastEnvelope(data, env) || json.Unmarshal(data, env) == nil
