@@ -1,10 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -463,14 +465,39 @@ func (c *Client) readLoop(cn *conn) {
 		}
 		return err
 	})
+	// One buffer for every frame: stream messages are decoded into values
+	// of their own before the next read, and a reply's raw parts are
+	// copied before its caller gets them (handle), so ReadMessage's
+	// allocation per frame is not needed.
+	var buf []byte
 	for {
-		_, data, err := ws.ReadMessage()
+		_, r, err := ws.NextReader()
+		if err == nil {
+			buf, err = readFrame(buf[:0], r)
+		}
 		if err != nil {
 			cn.finish(err)
 			return
 		}
 		extend()
-		c.handle(cn, data)
+		c.handle(cn, buf)
+	}
+}
+
+// readFrame appends the rest of r to buf.
+func readFrame(buf []byte, r io.Reader) ([]byte, error) {
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
+		}
 	}
 }
 
@@ -492,6 +519,8 @@ func (c *Client) handle(cn *conn, data []byte) {
 		return
 	}
 	if f := cn.take(id); f != nil {
+		// data is the read loop's buffer, reused for the next frame.
+		env.ID, env.Result = bytes.Clone(env.ID), bytes.Clone(env.Result)
 		f(&env, nil)
 	}
 }
