@@ -2,6 +2,7 @@ package matching
 
 import (
 	"fmt"
+	"github.com/mts-krx/mts/internal/inttable"
 	"slices"
 
 	"github.com/mts-krx/mts/internal/invariants"
@@ -101,7 +102,7 @@ type accountState struct {
 	risk           risk.Handle // the account in risk, taken at its first order (risk on)
 	// open indexes the account's resting orders (not its stops) by id, so
 	// that its queries and cancel-all do not walk every book (openindex.go).
-	open map[OrderID]*symbolState
+	open inttable.Table[OrderID, symbolState]
 }
 
 // Engine is the deterministic matching core. See the package documentation

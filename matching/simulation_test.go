@@ -461,7 +461,7 @@ func (k *simChecker) books(e *Engine) error {
 func checkOpenIndex(e *Engine) error {
 	indexed := 0
 	for _, a := range e.accounts {
-		indexed += len(a.open)
+		indexed += a.open.Len()
 	}
 	resting := 0
 	for _, s := range e.sorted {
@@ -473,7 +473,7 @@ func checkOpenIndex(e *Engine) error {
 				switch {
 				case a == nil || o.Data.owner != a:
 					err = fmt.Errorf("order %d of %s: its owner is not the account's state", o.ID, o.Data.account)
-				case a.open[o.ID] != s:
+				case a.open.Get(o.ID) != s:
 					err = fmt.Errorf("order %d of %s rests in %s but its account's index does not say so", o.ID, o.Data.account, s.inst.Symbol)
 				}
 				return err == nil

@@ -1,6 +1,7 @@
 package orderbook
 
 import (
+	"github.com/mts-krx/mts/internal/inttable"
 	"github.com/mts-krx/mts/internal/invariants"
 	"github.com/tidwall/btree"
 )
@@ -44,7 +45,7 @@ func (l *level[T]) view() Level { return Level{Price: l.price, Qty: l.qty, Count
 // touched only when a level appears or disappears, or to walk in order.
 type bookSide[T any] struct {
 	levels  btree.Map[Price, *level[T]]
-	byPrice table[Price, level[T]]
+	byPrice inttable.Table[Price, level[T]]
 	best    *level[T]
 	sign    Price // +1 for asks, -1 for bids: key = sign*price ascends best-first
 }
@@ -55,7 +56,7 @@ func (s *bookSide[T]) key(p Price) Price { return s.sign * p }
 // ownership rules.
 type Book[T any] struct {
 	bids, asks bookSide[T]
-	index      table[OrderID, Order[T]]
+	index      inttable.Table[OrderID, Order[T]]
 
 	freeOrders *Order[T] // singly linked through next
 	freeLevels []*level[T]
@@ -76,10 +77,10 @@ func (b *Book[T]) side(s Side) *bookSide[T] {
 }
 
 // Len returns the number of orders on the book.
-func (b *Book[T]) Len() int { return b.index.len() }
+func (b *Book[T]) Len() int { return b.index.Len() }
 
 // Get returns the order with the given id, or nil.
-func (b *Book[T]) Get(id OrderID) *Order[T] { return b.index.get(id) }
+func (b *Book[T]) Get(id OrderID) *Order[T] { return b.index.Get(id) }
 
 // Add appends an order at the back of its price level and returns it. It panics
 // on a duplicate id, an invalid side or a non-positive price or quantity:
@@ -91,7 +92,7 @@ func (b *Book[T]) Add(id OrderID, side Side, price Price, qty Qty, data T) *Orde
 		panic("orderbook: Add with invalid side, price or quantity")
 	}
 	o := b.newOrder()
-	if !b.index.insert(id, o) {
+	if !b.index.Insert(id, o) {
 		panic("orderbook: Add with duplicate order id")
 	}
 	o.ID, o.Side, o.Price, o.Qty, o.Data = id, side, price, qty, data
@@ -106,11 +107,11 @@ func (b *Book[T]) Add(id OrderID, side Side, price Price, qty Qty, data T) *Orde
 // went with it). The order is recycled: the caller must not use o afterwards.
 func (b *Book[T]) Remove(o *Order[T]) Level {
 	l := o.lvl
-	if l == nil || b.index.get(o.ID) != o {
+	if l == nil || b.index.Get(o.ID) != o {
 		panic("orderbook: Remove of an order not on this book")
 	}
 	l.unlink(o)
-	b.index.del(o.ID)
+	b.index.Del(o.ID)
 	left := l.view()
 	if l.count == 0 {
 		b.dropLevel(o.Side, l)
@@ -178,7 +179,7 @@ func (b *Book[T]) Best(side Side) (Level, bool) {
 // LevelAt returns the aggregated level at price on side; an absent level has
 // zero quantity and count.
 func (b *Book[T]) LevelAt(side Side, price Price) Level {
-	if l := b.side(side).byPrice.get(price); l != nil {
+	if l := b.side(side).byPrice.Get(price); l != nil {
 		return l.view()
 	}
 	return Level{Price: price}
@@ -192,7 +193,7 @@ func (b *Book[T]) Levels(side Side, fn func(Level) bool) {
 // LevelOrders calls fn for each order at price on side in time priority
 // until fn returns false. fn must not change the book.
 func (b *Book[T]) LevelOrders(side Side, price Price, fn func(*Order[T]) bool) {
-	if l := b.side(side).byPrice.get(price); l != nil {
+	if l := b.side(side).byPrice.Get(price); l != nil {
 		for o := l.head; o != nil && fn(o); o = o.next {
 		}
 	}
@@ -228,13 +229,13 @@ func (b *Book[T]) Depth(side Side, n int, buf []Level) []Level {
 // levelFor returns the level at price on side, creating it if needed.
 func (b *Book[T]) levelFor(side Side, price Price) *level[T] {
 	s := b.side(side)
-	if l := s.byPrice.get(price); l != nil {
+	if l := s.byPrice.Get(price); l != nil {
 		return l
 	}
 	l := b.newLevel(price)
 	k := s.key(price)
 	s.levels.Set(k, l)
-	s.byPrice.put(price, l)
+	s.byPrice.Put(price, l)
 	if s.best == nil || k < s.key(s.best.price) {
 		s.best = l
 	}
@@ -244,7 +245,7 @@ func (b *Book[T]) levelFor(side Side, price Price) *level[T] {
 func (b *Book[T]) dropLevel(side Side, l *level[T]) {
 	s := b.side(side)
 	s.levels.Delete(s.key(l.price))
-	s.byPrice.del(l.price)
+	s.byPrice.Del(l.price)
 	if s.best == l {
 		s.best = nil
 		if _, nb, ok := s.levels.Min(); ok {

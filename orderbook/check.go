@@ -19,8 +19,8 @@ func (b *Book[T]) Check() error {
 		}
 		seen += n
 	}
-	if seen != b.index.len() {
-		return fmt.Errorf("%w: %d orders on levels, %d in index", ErrInvariant, seen, b.index.len())
+	if seen != b.index.Len() {
+		return fmt.Errorf("%w: %d orders on levels, %d in index", ErrInvariant, seen, b.index.Len())
 	}
 	return nil
 }
@@ -37,7 +37,7 @@ func (b *Book[T]) checkSide(side Side) (int, error) {
 			err = fmt.Errorf("%w: %v best level cache is stale", ErrInvariant, side)
 		} else if !first && s.key(l.price) <= s.key(prev) {
 			err = fmt.Errorf("%w: %v levels out of order at %d", ErrInvariant, side, l.price)
-		} else if s.byPrice.get(l.price) != l {
+		} else if s.byPrice.Get(l.price) != l {
 			err = fmt.Errorf("%w: %v level %d missing from the price map", ErrInvariant, side, l.price)
 		} else {
 			var n int
@@ -50,8 +50,8 @@ func (b *Book[T]) checkSide(side Side) (int, error) {
 	if err == nil && first && s.best != nil {
 		err = fmt.Errorf("%w: %v side empty but best level cached", ErrInvariant, side)
 	}
-	if err == nil && s.byPrice.len() != s.levels.Len() {
-		err = fmt.Errorf("%w: %v price map has %d levels, tree %d", ErrInvariant, side, s.byPrice.len(), s.levels.Len())
+	if err == nil && s.byPrice.Len() != s.levels.Len() {
+		err = fmt.Errorf("%w: %v price map has %d levels, tree %d", ErrInvariant, side, s.byPrice.Len(), s.levels.Len())
 	}
 	return seen, err
 }
@@ -69,7 +69,7 @@ func (b *Book[T]) checkLevel(side Side, l *level[T]) (int, error) {
 			return n, fmt.Errorf("%w: order %d links broken", ErrInvariant, o.ID)
 		case o.Side != side || o.Price != l.price || o.Qty <= 0:
 			return n, fmt.Errorf("%w: order %d (%v %d x %d) on %v level %d", ErrInvariant, o.ID, o.Side, o.Price, o.Qty, side, l.price)
-		case b.index.get(o.ID) != o:
+		case b.index.Get(o.ID) != o:
 			return n, fmt.Errorf("%w: order %d not in index", ErrInvariant, o.ID)
 		}
 		qty += o.Qty

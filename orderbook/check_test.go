@@ -23,17 +23,17 @@ func TestCheckFindsCorruption(t *testing.T) {
 		{"order price", func(b *Book[string]) { b.Get(2).Price++ }, "on buy level"},
 		{"prev link", func(b *Book[string]) { b.Get(2).prev = nil }, "links broken"},
 		{"order's level", func(b *Book[string]) { b.Get(2).lvl = b.Get(3).lvl }, "links broken"},
-		{"order not in index", func(b *Book[string]) { b.index.del(2) }, "not in index"},
-		{"index entry under another id", func(b *Book[string]) { b.index.put(2, b.Get(1)) }, "not in index"},
-		{"index entry not on a level", func(b *Book[string]) { b.index.put(99, &Order[string]{ID: 99}) }, "in index"},
+		{"order not in index", func(b *Book[string]) { b.index.Del(2) }, "not in index"},
+		{"index entry under another id", func(b *Book[string]) { b.index.Put(2, b.Get(1)) }, "not in index"},
+		{"index entry not on a level", func(b *Book[string]) { b.index.Put(99, &Order[string]{ID: 99}) }, "in index"},
 		{"empty level", func(b *Book[string]) {
 			s := &b.asks
 			l := &level[string]{price: 200}
 			s.levels.Set(s.key(200), l)
-			s.byPrice.put(200, l)
+			s.byPrice.Put(200, l)
 		}, "empty level"},
-		{"level missing from the price map", func(b *Book[string]) { b.asks.byPrice.del(102) }, "missing from the price map"},
-		{"stray price map entry", func(b *Book[string]) { b.asks.byPrice.put(300, &level[string]{price: 300}) }, "price map has"},
+		{"level missing from the price map", func(b *Book[string]) { b.asks.byPrice.Del(102) }, "missing from the price map"},
+		{"stray price map entry", func(b *Book[string]) { b.asks.byPrice.Put(300, &level[string]{price: 300}) }, "price map has"},
 		{"stale best cache", func(b *Book[string]) {
 			_, l, _ := b.asks.levels.GetAt(1)
 			b.asks.best = l
@@ -41,8 +41,8 @@ func TestCheckFindsCorruption(t *testing.T) {
 		{"best cached on an empty side", func(b *Book[string]) {
 			b.asks.levels.Clear()
 			for id := range OrderID(6) {
-				if o := b.index.get(id); o != nil && o.Side == Sell {
-					b.index.del(id)
+				if o := b.index.Get(id); o != nil && o.Side == Sell {
+					b.index.Del(id)
 				}
 			}
 		}, "empty but best level cached"},

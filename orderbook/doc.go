@@ -27,7 +27,7 @@
 //	 └─ free lists of orders and levels
 //
 // The price tables and the index are open-addressing hash tables specialised
-// for integer keys (table.go): the hot path probes them several times per
+// for integer keys (internal/inttable): the hot path probes them several times per
 // command, and they cost a fraction of a Go map probe.
 //
 // Keys are negated for bids so that both trees ascend best-first and the best

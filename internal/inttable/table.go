@@ -1,7 +1,9 @@
-package orderbook
+package inttable
 
-// table is an open-addressing hash table from an integer key (an OrderID or
-// a Price) to a pointer, used for the order index and each side's price map.
+// Table is an open-addressing hash table from an integer key (an order id
+// or a price) to a pointer: the order book's index and price maps, and the
+// engine's per-account index of resting orders. The zero Table is empty and
+// ready to use.
 //
 // It replaces Go maps on the hot path: every command probes these tables
 // several times, and a Go map probe (hashing through the runtime, control
@@ -18,14 +20,15 @@ package orderbook
 // with churn. The table grows by doubling at half full and never shrinks:
 // in steady state it allocates nothing.
 //
-// Nothing iterates over a table, so its order never decides anything.
-type table[K ~int64 | ~uint64, V any] struct {
-	slots []tableSlot[K, V]
+// All walks the keys in slot order: deterministic (the same operations give
+// the same layout) but meaningless, so callers sort what they collect.
+type Table[K ~int64 | ~uint64, V any] struct {
+	slots []slot[K, V]
 	shift uint // 64 - log2(len(slots))
 	n     int
 }
 
-type tableSlot[K ~int64 | ~uint64, V any] struct {
+type slot[K ~int64 | ~uint64, V any] struct {
 	key K
 	val *V
 }
@@ -36,15 +39,15 @@ const (
 )
 
 // home is the slot a key's probe run starts at.
-func (t *table[K, V]) home(k K) uint64 { return (uint64(k) * fibonacci) >> t.shift }
+func (t *Table[K, V]) home(k K) uint64 { return (uint64(k) * fibonacci) >> t.shift }
 
-func (t *table[K, V]) mask() uint64 { return uint64(len(t.slots) - 1) }
+func (t *Table[K, V]) mask() uint64 { return uint64(len(t.slots) - 1) }
 
-// len returns the number of keys stored.
-func (t *table[K, V]) len() int { return t.n }
+// Len returns the number of keys stored.
+func (t *Table[K, V]) Len() int { return t.n }
 
-// get returns the value stored under k, or nil.
-func (t *table[K, V]) get(k K) *V {
+// Get returns the value stored under k, or nil.
+func (t *Table[K, V]) Get(k K) *V {
 	if t.n == 0 {
 		return nil
 	}
@@ -57,9 +60,9 @@ func (t *table[K, V]) get(k K) *V {
 	}
 }
 
-// put stores v (not nil) under k, replacing any value stored there.
-func (t *table[K, V]) put(k K, v *V) {
-	if s, found := t.slot(k); found {
+// Put stores v (not nil) under k, replacing any value stored there.
+func (t *Table[K, V]) Put(k K, v *V) {
+	if s, found := t.find(k); found {
 		s.val = v
 	} else {
 		s.key, s.val = k, v
@@ -67,10 +70,10 @@ func (t *table[K, V]) put(k K, v *V) {
 	}
 }
 
-// insert stores v (not nil) under k unless k is already stored, and
+// Insert stores v (not nil) under k unless k is already stored, and
 // reports whether it did: a duplicate check and a put in one probe run.
-func (t *table[K, V]) insert(k K, v *V) bool {
-	s, found := t.slot(k)
+func (t *Table[K, V]) Insert(k K, v *V) bool {
+	s, found := t.find(k)
 	if !found {
 		s.key, s.val = k, v
 		t.n++
@@ -78,9 +81,9 @@ func (t *table[K, V]) insert(k K, v *V) bool {
 	return !found
 }
 
-// slot returns k's slot and true, or the empty slot where k goes and false
+// find returns k's slot and true, or the empty slot where k goes and false
 // (growing the table first if one more key would fill it past half).
-func (t *table[K, V]) slot(k K) (*tableSlot[K, V], bool) {
+func (t *Table[K, V]) find(k K) (*slot[K, V], bool) {
 	if 2*(t.n+1) > len(t.slots) {
 		t.grow()
 	}
@@ -96,8 +99,8 @@ func (t *table[K, V]) slot(k K) (*tableSlot[K, V], bool) {
 	}
 }
 
-// del removes k, if stored, and closes the gap it leaves in its probe run.
-func (t *table[K, V]) del(k K) {
+// Del removes k, if stored, and closes the gap it leaves in its probe run.
+func (t *Table[K, V]) Del(k K) {
 	if t.n == 0 {
 		return
 	}
@@ -118,19 +121,29 @@ func (t *table[K, V]) del(k K) {
 			i = j
 		}
 	}
-	t.slots[i] = tableSlot[K, V]{}
+	t.slots[i] = slot[K, V]{}
+}
+
+// All calls fn for each stored key and value until fn returns false. fn
+// must not change the table.
+func (t *Table[K, V]) All(fn func(K, *V) bool) {
+	for i := range t.slots {
+		if s := &t.slots[i]; s.val != nil && !fn(s.key, s.val) {
+			return
+		}
+	}
 }
 
 // grow doubles the slot array (or makes the first one) and rehashes.
-func (t *table[K, V]) grow() {
+func (t *Table[K, V]) grow() {
 	old := t.slots
 	size := max(2*len(old), tableMinSlots)
-	t.slots = make([]tableSlot[K, V], size)
+	t.slots = make([]slot[K, V], size)
 	t.shift = uint(64 - log2(size))
 	t.n = 0
 	for _, s := range old {
 		if s.val != nil {
-			t.put(s.key, s.val)
+			t.Put(s.key, s.val)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package orderbook
+package inttable
 
 import (
 	"math/rand/v2"
@@ -12,7 +12,7 @@ import (
 func TestTableAgainstMap(t *testing.T) {
 	for _, keys := range []int64{8, 40, 1_000, 1 << 40} {
 		r := rand.New(rand.NewPCG(uint64(keys), 7))
-		var tb table[int64, int]
+		var tb Table[int64, int]
 		ref := map[int64]*int{}
 		for step := range 200_000 {
 			k := r.Int64N(keys) - keys/4 // negative keys too
@@ -20,7 +20,7 @@ func TestTableAgainstMap(t *testing.T) {
 			case 3:
 				v := new(int)
 				_, had := ref[k]
-				if got := tb.insert(k, v); got == had {
+				if got := tb.Insert(k, v); got == had {
 					t.Fatalf("keys<%d step %d: insert(%d) = %v with the key stored: %v", keys, step, k, got, had)
 				}
 				if !had {
@@ -29,21 +29,21 @@ func TestTableAgainstMap(t *testing.T) {
 			case 0:
 				v := new(int)
 				*v = step
-				tb.put(k, v)
+				tb.Put(k, v)
 				ref[k] = v
 			case 1:
-				tb.del(k)
+				tb.Del(k)
 				delete(ref, k)
 			}
-			if got, want := tb.get(k), ref[k]; got != want {
+			if got, want := tb.Get(k), ref[k]; got != want {
 				t.Fatalf("keys<%d step %d: get(%d) = %p, want %p", keys, step, k, got, want)
 			}
-			if tb.len() != len(ref) {
-				t.Fatalf("keys<%d step %d: len = %d, want %d", keys, step, tb.len(), len(ref))
+			if tb.Len() != len(ref) {
+				t.Fatalf("keys<%d step %d: len = %d, want %d", keys, step, tb.Len(), len(ref))
 			}
 		}
 		for k, want := range ref {
-			if got := tb.get(k); got != want {
+			if got := tb.Get(k); got != want {
 				t.Fatalf("keys<%d at the end: get(%d) = %p, want %p", keys, k, got, want)
 			}
 		}
@@ -51,17 +51,17 @@ func TestTableAgainstMap(t *testing.T) {
 }
 
 func TestTableZeroKey(t *testing.T) {
-	var tb table[uint64, int]
-	if tb.get(0) != nil {
+	var tb Table[uint64, int]
+	if tb.Get(0) != nil {
 		t.Fatal("empty table: get(0) != nil")
 	}
 	v := new(int)
-	tb.put(0, v)
-	if tb.get(0) != v || tb.len() != 1 {
-		t.Fatalf("after put(0): get(0) = %p, len %d; want %p, 1", tb.get(0), tb.len(), v)
+	tb.Put(0, v)
+	if tb.Get(0) != v || tb.Len() != 1 {
+		t.Fatalf("after put(0): get(0) = %p, len %d; want %p, 1", tb.Get(0), tb.Len(), v)
 	}
-	tb.del(0)
-	if tb.get(0) != nil || tb.len() != 0 {
-		t.Fatalf("after del(0): get(0) = %p, len %d; want nil, 0", tb.get(0), tb.len())
+	tb.Del(0)
+	if tb.Get(0) != nil || tb.Len() != 0 {
+		t.Fatalf("after del(0): get(0) = %p, len %d; want nil, 0", tb.Get(0), tb.Len())
 	}
 }
