@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"github.com/mts-krx/mts/marketdata"
@@ -67,21 +68,8 @@ func TestReplayContinuesSeq(t *testing.T) {
 	}
 	const replayed = 250
 
-	live, err := natspub.NewPublisher(connect(t, s), w.ins, natspub.PublisherConfig{QueueLen: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
 	tp := newTap(t, nc)
-	if err := live.Start(); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range w.log {
-		live.PublishCommand(&r.cmd, r.evs)
-	}
-	if err := live.Close(); err != nil { // at once: Close must drain the queue
-		t.Fatal(err)
-	}
-	all := tp.take(t, live.Published())
+	live, all := publishAll(t, s, tp, w, natspub.PublisherConfig{QueueLen: 2})
 	if uint64(len(all)) != live.Published() || live.Errors() != 0 {
 		t.Fatalf("tap saw %d messages, the publisher says %d published, %d errors", len(all), live.Published(), live.Errors())
 	}
@@ -257,21 +245,8 @@ func TestSaveState(t *testing.T) {
 				SaveState: func(seq uint64, ts int64, state []byte) {
 					saves = append(saves, save{seq, bytes.Clone(state)})
 				}}
-			live, err := natspub.NewPublisher(connect(t, s), w.ins, cfg)
-			if err != nil {
-				t.Fatal(err)
-			}
 			tp := newTap(t, nc)
-			if err := live.Start(); err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range w.log {
-				live.PublishCommand(&r.cmd, r.evs)
-			}
-			if err := live.Close(); err != nil {
-				t.Fatal(err)
-			}
-			all := tp.take(t, live.Published())
+			_, all := publishAll(t, s, tp, w, cfg)
 			var seqs []uint64
 			for _, sv := range saves {
 				seqs = append(seqs, sv.seq)
@@ -311,4 +286,25 @@ func TestSaveState(t *testing.T) {
 			checkRestartedSent(t, tp, want)
 		})
 	}
+}
+
+// publishAll publishes every command of w live through a publisher with
+// cfg, closes it (Close must drain its queue) and returns it with the
+// messages tp received.
+func publishAll(t *testing.T, s *server.Server, tp *tap, w *world, cfg natspub.PublisherConfig) (*natspub.Publisher, [][]byte) {
+	t.Helper()
+	live, err := natspub.NewPublisher(connect(t, s), w.ins, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range w.log {
+		live.PublishCommand(&r.cmd, r.evs)
+	}
+	if err := live.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return live, tp.take(t, live.Published())
 }
