@@ -67,7 +67,12 @@ func (e *Engine) Order(account, symbol string, id OrderID, clientOrderID string)
 	if symbol != "" {
 		return e.orderIn(e.symbols[symbol], account, id)
 	}
-	for _, s := range e.sorted {
+	if a := e.accounts[account]; a != nil {
+		if s := a.open.Get(id); s != nil { // resting: its symbol is indexed
+			return e.orderIn(s, account, id)
+		}
+	}
+	for _, s := range e.sorted { // a stop, or not open
 		if v, ok := e.orderIn(s, account, id); ok {
 			return v, true
 		}
