@@ -195,6 +195,13 @@ func newAuctionBook(orders []AuctionOrder, scheme TickScheme, lower, upper Price
 	if keepLevels {
 		b.level = make([]int32, len(orders))
 	}
+	b.bucket(orders, keepLevels)
+	return b
+}
+
+// bucket adds orders' quantities to their levels (bids, asks), with each
+// order's level in b.level when keepLevels, and cumulates them.
+func (b *auctionBook) bucket(orders []AuctionOrder, keepLevels bool) {
 	for i := range orders {
 		o := &orders[i]
 		l := b.levelOf(o)
@@ -210,7 +217,6 @@ func newAuctionBook(orders []AuctionOrder, scheme TickScheme, lower, upper Price
 		}
 	}
 	b.cumulate()
-	return b
 }
 
 // indicativeCache keeps an auction book's grid, its floor table and its
@@ -254,17 +260,7 @@ func (c *indicativeCache) load(orders []AuctionOrder, scheme TickScheme, lower, 
 		clear(b.bids)
 		clear(b.asks)
 	}
-	for i := range orders {
-		o := &orders[i]
-		switch l := b.levelOf(o); {
-		case l < 0:
-		case o.Side == Buy:
-			b.bids[l] += o.Qty
-		default:
-			b.asks[l] += o.Qty
-		}
-	}
-	b.cumulate()
+	b.bucket(orders, false)
 	return b
 }
 
