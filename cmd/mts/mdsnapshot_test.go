@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mts-krx/mts/journal"
 	"github.com/mts-krx/mts/marketdata"
@@ -40,6 +41,27 @@ func viewMD(t *testing.T, n *node) mdView {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// viewSettled is viewMD once the publisher has caught up with the loop:
+// an ack reaches the client before the market-data goroutine has applied
+// the same batch, so a view taken right after trade may lag it. trade's
+// last order rests on the book, so the book's SrcSeq reaches the loop's
+// committed seq once the publisher has applied everything.
+func viewSettled(t *testing.T, n *node) mdView {
+	t.Helper()
+	want := n.eng.loop.CommittedSeq()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		v := viewMD(t, n)
+		if v.book.SrcSeq >= want {
+			return v
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("market data stuck at source seq %d, the loop committed %d", v.book.SrcSeq, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func (v mdView) equal(w mdView) bool {
@@ -117,7 +139,7 @@ func TestMDSnapshotRestart(t *testing.T) {
 	var log lockedBuffer
 	n := startMD(t, dir, &log)
 	trade(t, n, "r1", 1)
-	before := viewMD(t, n)
+	before := viewSettled(t, n)
 	if before.book.Seq == 0 || len(before.book.Bids) == 0 || len(before.book.Asks) == 0 {
 		t.Fatalf("no book to compare: %+v", before.book)
 	}
@@ -141,7 +163,7 @@ func TestMDSnapshotRestart(t *testing.T) {
 		t.Fatalf("market data after the restart\n%+v\nwant\n%+v", after, before)
 	}
 	trade(t, n, "r2", 2)
-	second := viewMD(t, n)
+	second := viewSettled(t, n)
 	if second.book.Seq <= before.book.Seq {
 		t.Fatalf("book seq %d after more trading, was %d", second.book.Seq, before.book.Seq)
 	}
@@ -180,7 +202,7 @@ func TestMDSnapshotFallback(t *testing.T) {
 	var log lockedBuffer
 	n := startMD(t, dir, &log)
 	trade(t, n, "f1", 1)
-	want := viewMD(t, n)
+	want := viewSettled(t, n)
 	if err := n.Close(); err != nil {
 		t.Fatal(err)
 	}
