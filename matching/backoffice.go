@@ -29,11 +29,12 @@ func (e *Engine) accountEvent(c *Command) *Event {
 	if c.Kind == CmdCreditShares || c.Kind == CmdDebitShares {
 		amount, symbol = int64(c.Qty), c.Symbol
 	}
-	e.events = append(e.events, Event{
+	ev := e.slot()
+	*ev = Event{
 		Kind: EvAccount, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Account: c.Account, Symbol: symbol,
 		RequestID: c.RequestID, Text: c.Text, Amount: amount,
-	})
-	return &e.events[len(e.events)-1]
+	}
+	return ev
 }
 
 func (e *Engine) checkBackOffice(c *Command) Reason {
@@ -78,7 +79,7 @@ func (e *Engine) killSwitch(c *Command) {
 	case KillSymbol:
 		ev.Symbol = c.Symbol
 	}
-	e.events = append(e.events, ev)
+	*e.slot() = ev
 	at := len(e.events) - 1
 	r := e.checkKill(c)
 	if r == ReasonNone {

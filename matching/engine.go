@@ -124,6 +124,7 @@ type Engine struct {
 
 	cur     cmdStamp       // the command being applied
 	events  []Event        // reused by every Apply
+	fresh   int            // events' array is zero from here to its cap (slot)
 	scratch []OrderID      // reused by kill switch walks
 	auction []AuctionOrder // reused by auction walks
 	dirty   []*symbolState // auction books this command changed, first change first
@@ -207,7 +208,7 @@ func (e *Engine) Apply(cmd *Command) []Event {
 		// The last command (an uncross of a large auction book) left a
 		// large slice behind: kept, the GC would scan it every cycle and it
 		// would hold its strings alive all day.
-		e.events = make([]Event, 0, 64)
+		e.events, e.fresh = make([]Event, 0, 64), 0
 	}
 	switch cmd.Kind {
 	case CmdPlace:
@@ -235,7 +236,9 @@ func (e *Engine) Apply(cmd *Command) []Event {
 	if invariants.Enabled {
 		e.checkInvariants(cmd)
 	}
-	return e.events
+	// Capped, so that a caller appending to what it got reallocates rather
+	// than writing into the array slot relies on being zero past e.fresh.
+	return e.events[:len(e.events):len(e.events)]
 }
 
 // checkInvariants panics if the symbol a command touched is left crossed

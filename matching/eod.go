@@ -74,9 +74,9 @@ func (e *Engine) newDay(c *Command) {
 		start = PhaseClosed
 	}
 	if !start.Valid() {
-		e.events = append(e.events, Event{
+		*e.slot() = Event{
 			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Phase: c.Phase, Reason: RejInvalidPhase, Text: c.Text,
-		})
+		}
 		return
 	}
 	for _, s := range e.sorted {

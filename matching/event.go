@@ -78,22 +78,31 @@ func (a AlertKind) String() string { return name(alertNames[:], int(a)) }
 // CumValue / CumQty, computed at the edge as a decimal so no float ever
 // touches money inside the engine.
 type Event struct {
-	Kind EventKind
-	Seq  uint64
-	TS   int64
+	Seq uint64
+	TS  int64
 
 	Symbol        string
 	Account       string
 	OrderID       OrderID
 	ClientOrderID string
-	Cmd           CommandKind // the kind of command this report answers
 
+	// The one-byte fields sit together so the struct carries no padding:
+	// an uncross emits hundreds of thousands of events in one slice.
+	Kind      EventKind
+	Cmd       CommandKind // the kind of command this report answers
 	ExecType  ExecType
 	Status    OrdStatus
-	Reason    Reason
 	Side      Side
 	Type      OrderType
 	TIF       TIF
+	Liquidity Liquidity
+	Reason    Reason
+	Scope     KillScope
+	Active    bool
+	Alert     AlertKind
+	Phase     Phase // EvMarketStatus, EvAuction
+	Count     int32 // EvBook: orders at the level; EvKillSwitch: orders canceled
+
 	Price     Price
 	StopPrice Price
 	Qty       Qty
@@ -101,10 +110,9 @@ type Event struct {
 	LeavesQty Qty
 	CumValue  int64 // KRW: sum of LastPx × LastQty over the order's fills
 
-	LastPx    Price
-	LastQty   Qty
-	Liquidity Liquidity
-	TradeID   uint64
+	LastPx  Price
+	LastQty Qty
+	TradeID uint64
 
 	MakerOrderID OrderID
 	MakerAccount string
@@ -115,8 +123,6 @@ type Event struct {
 	// nobody tracking orders by id mistakes the rejection for that order's.
 	RefOrderID OrderID
 
-	Count int32 // EvBook: orders at the level; EvKillSwitch: orders canceled
-
 	Fee, Tax       int64 // ExecTrade with risk on: KRW
 	Amount         int64 // EvAccount: KRW, or shares for share commands
 	Cash, CashHold int64 // EvAccount: KRW after the command
@@ -124,10 +130,6 @@ type Event struct {
 	SharesHold     Qty   //
 	RequestID      string
 	Text           string
-	Scope          KillScope
-	Active         bool
-	Alert          AlertKind
-	Phase          Phase // EvMarketStatus, EvAuction
 	Until          int64 // EvMarketStatus of a VI auction: its scheduled end, Unix ns
 }
 

@@ -88,9 +88,9 @@ func (e *Engine) setPhase(c *Command) {
 		}
 	}
 	if r != ReasonNone {
-		e.events = append(e.events, Event{
+		*e.slot() = Event{
 			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Symbol: c.Symbol, Phase: c.Phase, Reason: r, Text: c.Text,
-		})
+		}
 		return
 	}
 	if s != nil {
@@ -181,10 +181,10 @@ func (e *Engine) convertConditional(s *symbolState) {
 
 // marketStatus appends the EvMarketStatus of a symbol's current phase.
 func (e *Engine) marketStatus(s *symbolState) *Event {
-	e.events = append(e.events, Event{
+	ev := e.slot()
+	*ev = Event{
 		Kind: EvMarketStatus, Seq: e.cur.seq, TS: e.cur.ts, Cmd: e.cur.kind, Symbol: s.inst.Symbol, Phase: s.phase,
-	})
-	ev := &e.events[len(e.events)-1]
+	}
 	if s.phase == PhaseVIAuction {
 		ev.Until = s.viEnd
 	}

@@ -1,6 +1,10 @@
 package matching
 
-import "github.com/mts-krx/mts/orderbook"
+import (
+	"slices"
+
+	"github.com/mts-krx/mts/orderbook"
+)
 
 // This file builds events. Every execution report goes through exec so that
 // the Seq, TS, Cmd and order fields are filled the same way everywhere.
@@ -20,19 +24,41 @@ func (e *Engine) exec(s *symbolState, id OrderID, side Side, price Price, leaves
 // newEvent appends a zeroed event of the given kind for symbol s, stamped
 // with the command being applied, and returns it. Filling the slice element
 // in place matters on the hot path: a composite literal passed to append is
-// built in a 320-byte stack temporary and then copied, and a move builds
+// built in a 300-byte stack temporary and then copied, and a move builds
 // three events.
 func (e *Engine) newEvent(kind EventKind, s *symbolState) *Event {
-	n := len(e.events)
-	if n < cap(e.events) {
-		e.events = e.events[:n+1]
-		e.events[n] = Event{}
-	} else {
-		e.events = append(e.events, Event{})
-	}
-	ev := &e.events[n]
+	ev := e.slot()
 	ev.Kind, ev.Seq, ev.TS, ev.Symbol = kind, e.cur.seq, e.cur.ts, s.inst.Symbol
 	return ev
+}
+
+// slot appends a zeroed event to e.events and returns it; every event is
+// appended through it, which keeps e.fresh true. It clears only a slot an
+// earlier command used: the rest of the array is still zero from its
+// allocation. That matters in an uncross, which fills hundreds of thousands
+// of slots while the GC (started by that very allocation) is marking, when
+// clearing a slot that holds pointers costs a write barrier over all of it.
+func (e *Engine) slot() *Event {
+	n := len(e.events)
+	if n == cap(e.events) {
+		// A new array: a copy of the old one (all of it in use, so
+		// e.fresh == n already), zero from n on.
+		e.events = slices.Grow(e.events, 1)
+	}
+	e.events = e.events[:n+1]
+	if n < e.fresh {
+		e.events[n] = Event{}
+	} else {
+		e.fresh = n + 1
+	}
+	return &e.events[n]
+}
+
+// reserve makes room for n more events in one allocation. It leaves
+// e.fresh alone: slices.Grow copies the old array up to its capacity, stale
+// slots included, so the new one is zero only from where the old one was.
+func (e *Engine) reserve(n int) {
+	e.events = slices.Grow(e.events, n)
 }
 
 // execResting reports on an order that is on the book.
@@ -59,16 +85,17 @@ func fillStatus(in *orderInfo, leaves Qty) OrdStatus {
 // reject appends a rejection of a command that names no live order: a place
 // that failed validation, or an amend/cancel whose target was not found.
 func (e *Engine) reject(c *Command, r Reason) *Event {
-	e.events = append(e.events, Event{
+	ev := e.slot()
+	*ev = Event{
 		Kind: EvExec, Seq: c.Seq, TS: c.TS, Cmd: c.Kind,
 		Symbol: c.Symbol, Account: c.Account, OrderID: c.OrderID, ClientOrderID: c.ClientOrderID,
 		ExecType: ExecRejected, Status: StatusRejected, Reason: r,
 		Side: c.Side, Type: c.Type, TIF: c.TIF, Price: c.Price, StopPrice: c.StopPrice, Qty: c.Qty,
-	})
-	if c.Kind != CmdPlace {
-		e.events[len(e.events)-1].ClientOrderID = c.OrigClientOrderID
 	}
-	return &e.events[len(e.events)-1]
+	if c.Kind != CmdPlace {
+		ev.ClientOrderID = c.OrigClientOrderID
+	}
+	return ev
 }
 
 // level appends the new state of one price level for market data.

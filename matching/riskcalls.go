@@ -105,11 +105,12 @@ func (e *Engine) stpKeyOf(account string, h risk.Handle) string {
 
 // alert appends a surveillance event.
 func (e *Engine) alert(s *symbolState, kind AlertKind, account string, id OrderID) *Event {
-	e.events = append(e.events, Event{
+	ev := e.slot()
+	*ev = Event{
 		Kind: EvAlert, Seq: e.cur.seq, TS: e.cur.ts, Cmd: e.cur.kind,
 		Symbol: s.inst.Symbol, Account: account, OrderID: id, Alert: kind,
-	})
-	return &e.events[len(e.events)-1]
+	}
+	return ev
 }
 
 // checkOTR raises the order-to-trade alert after an order is accepted.

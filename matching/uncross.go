@@ -24,7 +24,9 @@ import (
 // daily limit, the best level, so it is always listed.
 func (e *Engine) participants(s *symbolState, bidFloor, askCeil Price) (orders []AuctionOrder, refs []*restingOrder) {
 	c := &s.ind
-	orders, refs = c.orders[:0], c.refs[:0]
+	// At most every order on the book takes part: one allocation of that
+	// size rather than a series of doublings on a large book.
+	orders, refs = slices.Grow(c.orders[:0], s.book.Len()), slices.Grow(c.refs[:0], s.book.Len())
 	for _, side := range [2]Side{Buy, Sell} {
 		s.book.Orders(side, func(o *restingOrder) bool {
 			if side == Buy && o.Price < bidFloor || side == Sell && o.Price > askCeil {
@@ -80,9 +82,9 @@ func (e *Engine) publishIndicative() {
 			continue // the command ended the auction: its uncross said it all
 		}
 		px, vol := s.ind.indicative(e.auctionLevels(s), s.last, s.inst.Tick, s.lower, s.upper)
-		e.events = append(e.events, Event{
+		*e.slot() = Event{
 			Kind: EvAuction, Seq: e.cur.seq, TS: e.cur.ts, Symbol: s.inst.Symbol, Phase: s.phase, Price: px, Qty: vol,
-		})
+		}
 	}
 	clear(e.dirty)
 	e.dirty = e.dirty[:0]
@@ -127,12 +129,24 @@ func (e *Engine) uncrossBook(s *symbolState, limitRounds bool) Price {
 	s.ind.filled = filled
 	atLimit := limitRounds && (lvl == 0 || lvl == len(b.grid)-1)
 	buys, sells := b.allocateAt(orders, lvl, vol, atLimit, 1, filled)
-	// Three events a trade, and at most a book event per filled order:
-	// one allocation here rather than a dozen doublings of a large slice.
-	e.events = slices.Grow(e.events, 3*(len(buys)+len(sells))+len(buys)+len(sells))
+	// Three events a trade and one a traded level, counted exactly: one
+	// allocation of the right size here rather than a dozen doublings of a
+	// large slice (an overestimate costs as much: zeroed pages the GC scans).
+	trades := 0
+	pairAuctionFills(buys, sells, filled, func(auctionKey, auctionKey, Qty) { trades++ })
+	e.reserve(3*trades + tradedLevels(e, s, orders, filled) + afterUncross(orders))
 	pairAuctionFills(buys, sells, filled, func(buy, sell auctionKey, q Qty) {
 		e.auctionFill(s, refs[buy.i], refs[sell.i], px, q)
 	})
+	forTradedLevels(e, s, orders, filled, func(side Side, at Price) { e.level(s, side, at) })
+	s.ref = px
+	e.cancelMarketOrders(s, orders)
+	return px
+}
+
+// forTradedLevels calls fn for each book level (side, price) in which an
+// order of orders traded, in the orders' bids-then-asks priority order.
+func forTradedLevels(e *Engine, s *symbolState, orders []AuctionOrder, filled []Qty, fn func(Side, Price)) {
 	var side Side
 	var at Price
 	for i := range orders {
@@ -140,13 +154,30 @@ func (e *Engine) uncrossBook(s *symbolState, limitRounds bool) Price {
 			p := e.restingPrice(s, o)
 			if o.Side != side || p != at {
 				side, at = o.Side, p
-				e.level(s, side, at)
+				fn(side, at)
 			}
 		}
 	}
-	s.ref = px
-	e.cancelMarketOrders(s, orders)
-	return px
+}
+
+// afterUncross bounds the events that follow an uncross's trades and book
+// levels: a cancel and a book event for each market order, and a few
+// status events. Short of room, the next event would double the slice.
+func afterUncross(orders []AuctionOrder) int {
+	n := 16
+	for i := range orders {
+		if orders[i].Price == 0 {
+			n += 2
+		}
+	}
+	return n
+}
+
+// tradedLevels counts the levels forTradedLevels visits.
+func tradedLevels(e *Engine, s *symbolState, orders []AuctionOrder, filled []Qty) int {
+	n := 0
+	forTradedLevels(e, s, orders, filled, func(Side, Price) { n++ })
+	return n
 }
 
 // resizeQty returns buf resized to n zeroed elements, reusing its array when
@@ -184,11 +215,11 @@ func (e *Engine) auctionFill(s *symbolState, buy, sell *restingOrder, px Price, 
 	}
 	e.nextTradeID++
 	s.last, s.traded = px, true
-	e.events = append(e.events, Event{
-		Kind: EvTrade, Seq: e.cur.seq, TS: e.cur.ts, Symbol: s.inst.Symbol,
-		TradeID: e.nextTradeID, LastPx: px, LastQty: q, Side: taker.Side,
-		OrderID: taker.ID, Account: taker.Data.account, MakerOrderID: maker.ID, MakerAccount: maker.Data.account,
-	})
+	// Field by field into the slot: a literal would be built aside and
+	// moved, a write barrier over the whole event while the GC runs.
+	tr := e.newEvent(EvTrade, s)
+	tr.TradeID, tr.LastPx, tr.LastQty, tr.Side = e.nextTradeID, px, q, taker.Side
+	tr.OrderID, tr.Account, tr.MakerOrderID, tr.MakerAccount = taker.ID, taker.Data.account, maker.ID, maker.Data.account
 	var bf, sf fees
 	if e.risk != nil {
 		r := e.risk.Fill(buy.Data.acct, sell.Data.acct, s.inst.Symbol, px, q, buy.Data.perShare)
