@@ -78,6 +78,14 @@ func (j *Journal) Verify() error {
 }
 
 // scan visits records from..LastSeq; f.payload is only valid during visit.
+//
+// It is a two-stage pipeline: a goroutine walks Badger's iterator and
+// copies raw frames into chunks, while the caller's goroutine checks each
+// frame (CRC, seq, link) and visits it. At startup, recovery decodes and
+// applies on a third goroutine; with Badger's iteration on its own, no stage
+// is much slower than another and all cores stay busy. Errors keep their
+// order: a record is visited only after every record before it passed, and
+// the first problem met is the one returned.
 func (j *Journal) scan(from uint64, visit func(f frame) error) error {
 	from = max(from, 1)
 	// The limit is read before the Badger snapshot is taken, so every record
@@ -91,11 +99,129 @@ func (j *Journal) scan(from uint64, visit func(f frame) error) error {
 		if err != nil {
 			return err
 		}
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixRecord}})
-		defer it.Close()
-		it.Seek(recordKey(from))
-		return c.walk(it, limit, visit)
+		p := newFetch()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.run(txn, from, limit)
+		}()
+		err = c.consume(p, visit)
+		close(p.stop)
+		<-done // the iterator is closed before the transaction ends
+		return err
 	})
+}
+
+// fetchChunkRecords is how many frames a chunk carries between the stages:
+// enough to make the hand-off rare, few enough to keep a chunk in cache.
+const (
+	fetchChunkRecords = 512
+	fetchChunks       = 4
+)
+
+// fetchChunk is a run of consecutive raw frames, copied out of Badger.
+type fetchChunk struct {
+	buf  []byte
+	ends []int    // frame i is buf[ends[i-1]:ends[i]]
+	seqs []uint64 // frame i's seq (its key)
+	err  error    // after the frames: what stopped the walk
+}
+
+func (ch *fetchChunk) frame(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = ch.ends[i-1]
+	}
+	return ch.buf[start:ch.ends[i]:ch.ends[i]]
+}
+
+// fetch is the iterator stage of scan: full carries chunks to the checker,
+// free brings them back, stop tells the iterator the checker gave up.
+type fetch struct {
+	full, free chan *fetchChunk
+	stop       chan struct{}
+}
+
+func newFetch() *fetch {
+	p := &fetch{
+		full: make(chan *fetchChunk, fetchChunks),
+		free: make(chan *fetchChunk, fetchChunks),
+		stop: make(chan struct{}),
+	}
+	for range fetchChunks {
+		p.free <- &fetchChunk{}
+	}
+	return p
+}
+
+// run walks the records from..limit and sends them in chunks, checking
+// only that the keys are dense; it closes full at the end.
+func (p *fetch) run(txn *badger.Txn, from, limit uint64) {
+	defer close(p.full)
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: []byte{prefixRecord}})
+	defer it.Close()
+	it.Seek(recordKey(from))
+	for next := from; next <= limit; {
+		var ch *fetchChunk
+		select {
+		case ch = <-p.free:
+		case <-p.stop:
+			return
+		}
+		ch.buf, ch.ends, ch.seqs, ch.err = ch.buf[:0], ch.ends[:0], ch.seqs[:0], nil
+		for ; len(ch.seqs) < fetchChunkRecords && next <= limit; it.Next() {
+			if ch.err = p.copyItem(it, next, ch); ch.err != nil {
+				break
+			}
+			next++
+		}
+		select {
+		case p.full <- ch:
+		case <-p.stop:
+			return
+		}
+		if ch.err != nil {
+			return
+		}
+	}
+}
+
+// copyItem appends the iterator's current record, which must be next's, to
+// ch.
+func (p *fetch) copyItem(it *badger.Iterator, next uint64, ch *fetchChunk) error {
+	if !it.Valid() {
+		return corruptRecord(next, "missing (journal ends at %d)", next-1)
+	}
+	item := it.Item()
+	seq, ok := parseKey(item.Key(), prefixRecord)
+	if !ok {
+		return corruptRecord(next, "malformed key %x where record is expected", item.Key())
+	}
+	if seq != next {
+		return corruptRecord(next, "missing (next stored record is %d)", seq)
+	}
+	return item.Value(func(v []byte) error {
+		ch.buf = append(ch.buf, v...)
+		ch.ends = append(ch.ends, len(ch.buf))
+		ch.seqs = append(ch.seqs, seq)
+		return nil
+	})
+}
+
+// consume checks and visits the frames p fetches, in order.
+func (c *chain) consume(p *fetch, visit func(frame) error) error {
+	for ch := range p.full {
+		for i, seq := range ch.seqs {
+			if err := c.accept(seq, ch.frame(i), visit); err != nil {
+				return err
+			}
+		}
+		if ch.err != nil {
+			return ch.err
+		}
+		p.free <- ch // never blocks: there are only fetchChunks chunks
+	}
+	return nil
 }
 
 // chain checks that records arrive densely and each links to the previous.
@@ -118,40 +244,17 @@ func newChain(txn *badger.Txn, from uint64) (*chain, error) {
 	return c, nil
 }
 
-// walk checks and visits records from the iterator's position to limit.
-func (c *chain) walk(it *badger.Iterator, limit uint64, visit func(frame) error) error {
-	for ; c.next <= limit; it.Next() {
-		if !it.Valid() {
-			return corruptRecord(c.next, "missing (journal ends at %d)", c.next-1)
-		}
-		if err := c.step(it.Item(), visit); err != nil {
-			return err
-		}
+// accept checks the frame stored under seq against the chain, visits it
+// and advances the chain.
+func (c *chain) accept(seq uint64, v []byte, visit func(frame) error) error {
+	f, err := checkFrame(seq, v)
+	if err != nil {
+		return err
 	}
-	return nil
-}
-
-// step checks one item against the chain, visits it and advances the
-// chain. The value is checked in place, inside Badger's callback, to save
-// copying every frame once more.
-func (c *chain) step(item *badger.Item, visit func(frame) error) error {
-	seq, ok := parseKey(item.Key(), prefixRecord)
-	if !ok {
-		return corruptRecord(c.next, "malformed key %x where record is expected", item.Key())
+	if f.prev != c.link {
+		return linkMismatch(seq)
 	}
-	if seq != c.next {
-		return corruptRecord(c.next, "missing (next stored record is %d)", seq)
-	}
-	return item.Value(func(v []byte) error {
-		f, err := checkFrame(seq, v)
-		if err != nil {
-			return err
-		}
-		if f.prev != c.link {
-			return linkMismatch(seq)
-		}
-		c.link = linkOf(v)
-		c.next++
-		return visit(f)
-	})
+	c.link = linkOf(v)
+	c.next++
+	return visit(f)
 }
