@@ -33,7 +33,12 @@
 // an Append in progress. The back office tails a live journal with a loop of
 // Read(last+1, fn). LastSeq and Head are atomic loads. ReadTransient is
 // Read for a caller that decodes each record on the spot (recovery): it
-// lends each payload until fn returns instead of copying it.
+// lends each payload until fn returns instead of copying it. All three read
+// on two goroutines: one walks Badger's iterator and copies raw frames into
+// 512-record chunks, the caller's checks each frame and calls fn, so a
+// reader that decodes and applies on a third (recovery) keeps two cores
+// busy. fn still sees records one at a time, in order, on the caller's
+// goroutine.
 //
 // # Keys
 //
@@ -147,7 +152,8 @@
 // A payload is at most MaxPayloadBytes, a state hash MaxStateHashBytes and a
 // snapshot MaxSnapshotBytes; more is refused with ErrTooLarge. Append keeps
 // a reusable frame buffer of at most 1 MiB; Read copies payloads into
-// 64 KiB blocks; ReadTransient copies nothing. Badger's memory is bounded by the options in
+// 64 KiB blocks; ReadTransient lends them from the reader's chunks (four of
+// 512 frames, reused). Badger's memory is bounded by the options in
 // badgerOptions: two memtables of MemTableBytes, no block cache, an index
 // cache of IndexCacheBytes.
 package journal
