@@ -164,6 +164,55 @@ func TestReadStopsAtCallbackError(t *testing.T) {
 	}
 }
 
+// A reader that stops early, by error or by panic, while the fetching
+// goroutine has filled every chunk and waits: each read returns, the
+// fetcher is gone, and Close (which waits for readers) does not hang.
+func TestReadStopsFetcher(t *testing.T) {
+	j := openJournal(t, testOptions(t))
+	appendN(t, j, 3*fetchChunks*fetchChunkRecords, 500)
+	before := runtime.NumGoroutine()
+	stop := errors.New("stop")
+	for _, read := range []func(uint64, func(Record) error) error{j.Read, j.ReadTransient} {
+		if err := read(1, func(r Record) error {
+			if r.Seq == 3 {
+				return stop
+			}
+			return nil
+		}); !errors.Is(err, stop) {
+			t.Fatalf("read stopping at 3: %v, want %v", err, stop)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("the visit's panic did not reach the caller")
+				}
+			}()
+			_ = read(1, func(r Record) error {
+				if r.Seq == 3 {
+					panic("visit failed")
+				}
+				return nil
+			})
+		}()
+	}
+	for deadline := time.Now().Add(5 * time.Second); runtime.NumGoroutine() > before; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines after the reads, %d before", runtime.NumGoroutine(), before)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- j.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close hangs after the stopped reads")
+	}
+}
+
 // The back office tails a live journal while the engine appends.
 func TestReadConcurrentWithAppend(t *testing.T) {
 	j := openJournal(t, testOptions(t))

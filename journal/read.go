@@ -105,10 +105,13 @@ func (j *Journal) scan(from uint64, visit func(f frame) error) error {
 			defer close(done)
 			p.run(txn, from, limit)
 		}()
-		err = c.consume(p, visit)
-		close(p.stop)
-		<-done // the iterator is closed before the transaction ends
-		return err
+		// Deferred, so that even a panicking visit leaves with the
+		// iterator closed before the transaction ends.
+		defer func() {
+			close(p.stop)
+			<-done
+		}()
+		return c.consume(p, visit)
 	})
 }
 
