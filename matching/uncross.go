@@ -132,9 +132,15 @@ func (e *Engine) uncrossBook(s *symbolState, limitRounds bool) Price {
 	// Three events a trade and one a traded level, counted exactly: one
 	// allocation of the right size here rather than a dozen doublings of a
 	// large slice (an overestimate costs as much: zeroed pages the GC scans).
-	trades := 0
-	pairAuctionFills(buys, sells, filled, func(auctionKey, auctionKey, Qty) { trades++ })
-	e.reserve(3*trades + tradedLevels(e, s, orders, filled) + afterUncross(orders))
+	// A self-match alert (auctionFill) is one more event for its trade.
+	n := 0
+	pairAuctionFills(buys, sells, filled, func(buy, sell auctionKey, _ Qty) {
+		n += 3
+		if refs[buy.i].Data.stpKey == refs[sell.i].Data.stpKey {
+			n++
+		}
+	})
+	e.reserve(n + tradedLevels(e, s, orders, filled) + afterUncross(orders))
 	pairAuctionFills(buys, sells, filled, func(buy, sell auctionKey, q Qty) {
 		e.auctionFill(s, refs[buy.i], refs[sell.i], px, q)
 	})

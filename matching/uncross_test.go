@@ -250,3 +250,38 @@ func TestEngineUncrossLargeBook(t *testing.T) {
 	evs := e.Apply(&Command{Kind: CmdSetPhase, Seq: seq + 1, Symbol: "005930", Phase: PhaseContinuous})
 	checkUncrossTrades(t, evs, want)
 }
+
+// TestUncrossReservesExactly: the uncross reserves room for every event it
+// emits (trades, self-match alerts, levels, market-order cancels) in one
+// allocation; one event short, appending would double a slice of hundreds
+// of thousands of events. Here every trade is a self-match: each account
+// enters a buy and then a sell at one price, so time priority pairs them.
+func TestUncrossReservesExactly(t *testing.T) {
+	e := newTestEngine(t)
+	seq := uint64(1)
+	e.Apply(&Command{Kind: CmdSetPhase, Seq: seq, Symbol: "005930", Phase: PhaseOpeningAuction})
+	const accounts = 2000
+	for i := range accounts {
+		for _, side := range []Side{Buy, Sell} {
+			seq++
+			c := Command{Kind: CmdPlace, Seq: seq, Account: "S" + strconv.Itoa(i), Symbol: "005930",
+				Side: side, Type: Limit, TIF: Day, Price: 71_000, Qty: 1}
+			if evs := e.Apply(&c); evs[0].ExecType != ExecNew {
+				t.Fatalf("order refused: %s", formatEvent(&evs[0]))
+			}
+		}
+	}
+	evs := e.Apply(&Command{Kind: CmdSetPhase, Seq: seq + 1, Symbol: "005930", Phase: PhaseContinuous})
+	alerts := 0
+	for i := range evs {
+		if evs[i].Kind == EvAlert {
+			alerts++
+		}
+	}
+	if alerts != accounts {
+		t.Fatalf("%d self-match alerts, want %d: the book does not exercise their count", alerts, accounts)
+	}
+	if c := cap(e.events); c > len(evs)+len(evs)/10 {
+		t.Fatalf("events slice has room for %d after an uncross of %d events: it grew past the reservation", c, len(evs))
+	}
+}
