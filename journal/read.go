@@ -227,16 +227,16 @@ func (c *chain) consume(p *fetch, visit func(frame) error) error {
 	return nil
 }
 
-// chain checks that records arrive densely and each links to the previous.
+// chain checks that each record links to the previous (the fetcher has
+// already checked that their keys are dense).
 type chain struct {
-	next uint64 // the seq the next record must have
-	link Link   // the link it must carry
+	link Link // the link the next record must carry
 }
 
 // newChain starts a check at from, taking the expected link from record
 // from-1 (which must exist and pass its CRC) or the zero genesis link.
 func newChain(txn *badger.Txn, from uint64) (*chain, error) {
-	c := &chain{next: from}
+	c := &chain{}
 	if from > 1 {
 		raw, _, err := getRecord(txn, from-1)
 		if err != nil {
@@ -258,6 +258,5 @@ func (c *chain) accept(seq uint64, v []byte, visit func(frame) error) error {
 		return linkMismatch(seq)
 	}
 	c.link = linkOf(v)
-	c.next++
 	return visit(f)
 }
