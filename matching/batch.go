@@ -77,9 +77,8 @@ func (b *Batch) seal() {
 
 func (b *Batch) lastSeq() uint64 { return b.cmds[len(b.cmds)-1].Seq }
 
-// deliver answers every request, in input order, and hands the batch to
-// the publisher (unless it holds reads only).
-func (b *Batch) deliver(p Publisher) {
+// reply answers every request, in input order.
+func (b *Batch) reply() {
 	for i, r := range b.reqs {
 		if r.Reply == nil {
 			continue
@@ -90,6 +89,10 @@ func (b *Batch) deliver(p Publisher) {
 			r.Reply(&Result{})
 		}
 	}
+}
+
+// publish hands the batch to the publisher, unless it holds reads only.
+func (b *Batch) publish(p Publisher) {
 	if p != nil && len(b.cmds) > 0 {
 		p.Publish(b)
 	}

@@ -172,6 +172,7 @@ type Loop struct {
 	lastSnapT int64         // apply goroutine only: clock at the last snapshot
 	snaps     chan snapJob  // commit goroutine → snapshot saver
 	idle      atomic.Bool   // the commit goroutine waits for a batch
+	onReplies atomic.Pointer[[]func()]
 }
 
 // snapJob is one snapshot for the saver goroutine: its own copy of the
@@ -277,6 +278,36 @@ func (l *Loop) Err() error {
 	return nil
 }
 
+// OnReplies registers fn to run after each group of Reply calls: on the
+// commit goroutine once a batch's replies are out (before its Publisher
+// hears of it), and on the goroutine that refuses requests after a journal
+// failure. A transport that coalesces replies (package bus sends one NATS
+// message per gateway per batch) sends what it gathered there. fn must not
+// block for long, like Reply. Register it before submitting the requests it
+// should cover.
+func (l *Loop) OnReplies(fn func()) {
+	for {
+		old := l.onReplies.Load()
+		var fns []func()
+		if old != nil {
+			fns = append(fns, *old...)
+		}
+		fns = append(fns, fn)
+		if l.onReplies.CompareAndSwap(old, &fns) {
+			return
+		}
+	}
+}
+
+// replied runs the OnReplies functions.
+func (l *Loop) replied() {
+	if fns := l.onReplies.Load(); fns != nil {
+		for _, fn := range *fns {
+			fn()
+		}
+	}
+}
+
 // CommittedSeq returns the highest sequence number known durable.
 func (l *Loop) CommittedSeq() uint64 { return l.committed.Load() }
 
@@ -304,6 +335,7 @@ func (l *Loop) applyLoop() {
 		for len(reqs) > 0 {
 			if b == nil {
 				refuse(reqs, ErrStopped)
+				l.replied()
 				break
 			}
 			n := l.fill(b, reqs)
@@ -442,15 +474,19 @@ func (l *Loop) commitLoop() {
 func (l *Loop) commit(b *Batch) {
 	if l.Err() != nil {
 		b.refuse(ErrStopped) // never written: lost with the process
+		l.replied()
 		return
 	}
 	if err := l.append(b); err != nil {
 		l.setFailed(err)
 		b.refuse(ErrOutcomeUnknown) // the write may or may not have landed
+		l.replied()
 		return
 	}
 	l.saveSnapshot(b)
-	b.deliver(l.cfg.Publisher)
+	b.reply()
+	l.replied()
+	b.publish(l.cfg.Publisher)
 	l.free <- b
 }
 

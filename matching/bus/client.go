@@ -36,12 +36,12 @@ type ClientConfig struct {
 	Timeout   time.Duration // per request; default 5s
 }
 
-// Client is the gateway's end of the bus. It is safe for concurrent use;
-// each Submit or Query is one NATS request.
+// Client is the gateway's end of the bus. It is safe for concurrent use.
+// Concurrent Submits and Querys share NATS messages both ways (mux.go).
 type Client struct {
 	nc      *nats.Conn
-	subject string
 	timeout time.Duration
+	mux     *mux
 	bufs    sync.Pool // *[]byte request encodings
 }
 
@@ -57,7 +57,7 @@ func NewClient(nc *nats.Conn, cfg ClientConfig) *Client {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
-	c := &Client{nc: nc, subject: CmdSubject(cfg.Partition), timeout: cfg.Timeout}
+	c := &Client{nc: nc, timeout: cfg.Timeout, mux: newMux(nc, CmdSubject(cfg.Partition))}
 	c.bufs.New = func() any { b := make([]byte, 0, 256); return &b }
 	return c
 }
@@ -109,30 +109,11 @@ func (c *Client) Query(ctx context.Context, q *Query) (*QueryResult, error) {
 	return r, nil
 }
 
-// request sends data and returns an ok reply's payload, or the error the
-// reply or the transport amounts to.
+// request sends data (one request's encoding) in the client's next batch
+// and returns its ok reply's payload, or the error the reply or the
+// transport amounts to.
 func (c *Client) request(ctx context.Context, data []byte) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err) // never sent
-	}
-	if !c.nc.IsConnected() {
-		// While nats.go reconnects it would buffer the request and maybe
-		// send it later; refusing now keeps "not applied" certain.
-		return nil, fmt.Errorf("%w: NATS %s", ErrUnavailable, c.nc.Status())
-	}
-	// A caller's deadline within the timeout already bounds the request
-	// (the gateway shares one among many requests): a context per request
-	// would only cost a timer.
-	if d, ok := ctx.Deadline(); !ok || time.Until(d) > c.timeout {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
-	m, err := c.nc.RequestWithContext(ctx, c.subject, data)
-	if err != nil {
-		return nil, transportError(err)
-	}
-	return replyPayload(m.Data)
+	return c.mux.do(ctx, c.timeout, data)
 }
 
 // transportError classifies a failed NATS request. Only errors that nats.go

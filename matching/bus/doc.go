@@ -47,6 +47,19 @@
 //	        Account from the authenticated session, never from the client.
 //	kind 2, read:    qkind (1 byte: QueryKind) | account str | symbol str |
 //	                 order id (uvarint) | client order id str
+//	kind 3, batch:   inbox str | entries, each: id (uvarint) | length
+//	                 (uvarint) | a whole kind 1 or kind 2 request
+//
+// A Client sends batches (see mux.go): every request its callers have
+// gathered since it last sent, one NATS message. Batch n of a client goes
+// out with the reply subject inbox.n; the replies to its requests come on
+// inbox.r as reply batches: entries, each id | length | a whole reply
+// below, one message per inbox for each loop batch (a loop batch answering
+// fifty requests of one gateway sends it one message). The engine answers
+// on inbox.n only to refuse batch n whole (status 6, bad request: it did
+// not frame, so none of it was submitted); NATS answers there with a 503
+// when no engine listens. A single request (kind 1 or 2, with a reply
+// subject) is still answered on its own, as nats.go's request/reply.
 //
 // A reply, engine to gateway:
 //
@@ -86,8 +99,9 @@
 // # Who runs where
 //
 // The Server's NATS handler only decodes and queues (Loop.Submit never
-// blocks); the reply is published from the loop's commit goroutine, the
-// ExecPublisher runs there too. nats.go's Publish copies into its buffer
+// blocks); replies are published from the loop's commit goroutine (batched
+// replies once the loop has answered the whole batch, Loop.OnReplies), and
+// the ExecPublisher runs there too, after them. nats.go's Publish copies into its buffer
 // and returns; when that buffer is full it writes to the socket in the
 // caller, so a NATS server that stops reading slows the commit goroutine,
 // which backs the input queue up and shows as busy replies: the bounded

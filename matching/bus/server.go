@@ -28,11 +28,31 @@ type ServerConfig struct {
 // loop's commit goroutine (call.done), after the batch is durable; then the
 // call goes back to the pool. A call is owned by exactly one of these at a
 // time, handed on by the loop's own queue and channels, so it needs no lock.
+//
+// A batch of requests (a Client's) is submitted entry by entry; its
+// replies gather in the outbox of the client's inbox and go out as one
+// message per inbox when the loop has delivered a batch's replies
+// (flush, run by Loop.OnReplies), so a loop batch holding fifty requests
+// of one gateway costs one NATS message back.
 type Server struct {
 	nc    *nats.Conn
 	loop  *matching.Loop
 	sub   *nats.Subscription
 	calls sync.Pool // *call
+	limit int       // NATS's payload limit
+
+	boxes    map[string]*outbox // by inbox; the subscription goroutine's alone
+	refusals []byte             // scratch of handleBatch
+
+	mu    sync.Mutex // guards every outbox's buf and queued, and dirty
+	dirty []*outbox  // outboxes with replies to flush
+}
+
+// outbox gathers the replies bound for one client inbox.
+type outbox struct {
+	subject string // inbox + ".r"
+	buf     []byte // entries
+	queued  bool   // on Server.dirty
 }
 
 // Bounds on what a pooled call may keep: a call that served a large answer
@@ -51,8 +71,9 @@ func NewServer(nc *nats.Conn, loop *matching.Loop, cfg ServerConfig) (*Server, e
 	if nc == nil || loop == nil {
 		return nil, errors.New("bus: NewServer needs a connection and a loop")
 	}
-	s := &Server{nc: nc, loop: loop}
+	s := &Server{nc: nc, loop: loop, limit: int(nc.MaxPayload()), boxes: make(map[string]*outbox)}
 	s.calls.New = func() any { return newCall(s) }
+	loop.OnReplies(s.flush)
 	sub, err := nc.Subscribe(CmdSubject(cfg.Partition), s.handle)
 	if err != nil {
 		return nil, fmt.Errorf("bus: subscribe %s: %w", CmdSubject(cfg.Partition), err)
@@ -85,21 +106,71 @@ func (s *Server) Close() error {
 	}
 }
 
-// handle runs on the subscription's goroutine for each request.
+// handle runs on the subscription's goroutine for each message: a single
+// request, or a batch.
 func (s *Server) handle(m *nats.Msg) {
+	if len(m.Data) >= 2 && m.Data[0] == WireVersion && m.Data[1] == kindBatch {
+		s.handleBatch(m)
+		return
+	}
 	c := s.calls.Get().(*call)
 	c.reply = m.Reply
-	if err := decodeRequest(m.Data, &c.in); err != nil {
-		c.refuse(statusBadRequest, err.Error())
+	if st, reason := c.submit(m.Data); st != statusOK {
+		c.refuse(st, reason)
+	}
+}
+
+// handleBatch submits each request of a batch. One that does not decode or
+// is refused is answered at once, in one message for the batch; one that
+// does not frame refuses the batch whole, before any of it is applied, on
+// the batch's own reply subject.
+func (s *Server) handleBatch(m *nats.Msg) {
+	inbox, entries, err := decodeBatchHeader(m.Data)
+	if err == nil {
+		err = checkEntries(entries)
+	}
+	if err != nil {
+		if m.Reply != "" {
+			_ = s.nc.Publish(m.Reply, appendError(nil, statusBadRequest, err.Error()))
+		}
 		return
+	}
+	box := s.boxes[string(inbox)]
+	if box == nil {
+		box = &outbox{subject: string(inbox) + ".r"}
+		s.boxes[string(inbox)] = box
+	}
+	s.refusals = s.refusals[:0]
+	for len(entries) > 0 {
+		id, body, rest, _ := nextEntry(entries) // checked above
+		entries = rest
+		c := s.calls.Get().(*call)
+		c.box, c.id = box, id
+		if st, reason := c.submit(body); st != statusOK {
+			c.buf = appendError(c.buf[:0], st, reason)
+			s.refusals = appendEntry(s.refusals, id, c.buf)
+			c.release()
+		}
+	}
+	if len(s.refusals) > 0 {
+		_ = s.nc.Publish(box.subject, s.refusals)
+	}
+}
+
+// submit decodes a request into c and submits it to the loop; anything but
+// statusOK means it was not submitted, for the reason given.
+func (c *call) submit(data []byte) (status, string) {
+	if err := decodeRequest(data, &c.in); err != nil {
+		return statusBadRequest, err.Error()
 	}
 	c.req.Cmd, c.req.Read = c.in.cmd, nil
 	if c.in.read {
 		c.req.Cmd, c.req.Read = matching.Command{}, c.readFn
 	}
-	if err := s.loop.Submit(&c.req); err != nil {
-		c.refuse(submitStatus(err), err.Error())
+	if err := c.s.loop.Submit(&c.req); err != nil {
+		return submitStatus(err), err.Error()
 	}
+	return statusOK, ""
 }
 
 func submitStatus(err error) status {
@@ -116,7 +187,9 @@ func submitStatus(err error) status {
 // once, when the call is made, so that submitting costs no closure.
 type call struct {
 	s      *Server
-	reply  string
+	reply  string  // a single request's reply subject
+	box    *outbox // a batched request's outbox, and its id there
+	id     uint64
 	in     request
 	req    matching.Request
 	res    QueryResult
@@ -170,10 +243,49 @@ func (c *call) done(res *matching.Result) {
 	default:
 		c.buf = matching.AppendRecord(append(c.buf[:0], byte(statusOK)), res.Cmd, res.Events)
 	}
-	if limit := c.s.nc.MaxPayload(); int64(len(c.buf)) > limit {
+	if len(c.buf)+entryOverhead > c.s.limit {
 		c.buf = appendError(c.buf[:0], statusTooLong, "answer over the NATS payload limit")
 	}
+	if c.box != nil {
+		c.s.queue(c.box, c.id, c.buf)
+		c.release()
+		return
+	}
 	c.publish()
+}
+
+// queue adds a reply to box, for the next flush. A reply that would take
+// the outbox over the payload limit sends what it holds first.
+func (s *Server) queue(box *outbox, id uint64, reply []byte) {
+	s.mu.Lock()
+	if len(box.buf)+len(reply)+entryOverhead > s.limit {
+		_ = s.nc.Publish(box.subject, box.buf)
+		box.buf = box.buf[:0]
+	}
+	box.buf = appendEntry(box.buf, id, reply)
+	if !box.queued {
+		box.queued = true
+		s.dirty = append(s.dirty, box)
+	}
+	s.mu.Unlock()
+}
+
+// flush sends each outbox's replies as one message. The loop runs it after
+// every batch's replies (Loop.OnReplies), before the batch's execution
+// reports go out. A failed publish (connection closed) is the clients'
+// timeout: they query, as they must for any lost reply.
+func (s *Server) flush() {
+	s.mu.Lock()
+	for _, box := range s.dirty {
+		_ = s.nc.Publish(box.subject, box.buf)
+		box.buf, box.queued = box.buf[:0], false
+		if cap(box.buf) > keepBufBytes {
+			box.buf = nil
+		}
+	}
+	clear(s.dirty)
+	s.dirty = s.dirty[:0]
+	s.mu.Unlock()
 }
 
 // refuse answers a request that never reached the loop.
@@ -193,7 +305,7 @@ func (c *call) publish() {
 }
 
 func (c *call) release() {
-	c.reply, c.in = "", request{}
+	c.reply, c.box, c.in = "", nil, request{}
 	c.req.Cmd, c.req.Read = matching.Command{}, nil
 	if cap(c.buf) > keepBufBytes || cap(c.res.Orders) > keepViews || cap(c.res.Positions) > keepViews {
 		return // let a large call go rather than pool it

@@ -17,6 +17,7 @@ const WireVersion = 1
 const (
 	kindCommand = 1
 	kindRead    = 2
+	kindBatch   = 3
 )
 
 // status is the first byte of a reply.
@@ -389,4 +390,64 @@ func decodeJournal(src []byte) (seq uint64, ts int64, payload []byte, err error)
 		return 0, 0, nil, d.err
 	}
 	return seq, ts, src[d.off:], nil
+}
+
+// appendBatchHeader starts a batch of requests whose replies go to inbox.
+func appendBatchHeader(dst []byte, inbox string) []byte {
+	return appendStr(append(dst, WireVersion, kindBatch), inbox)
+}
+
+// entryOverhead bounds the framing appendEntry adds to a body.
+const entryOverhead = 2 * binary.MaxVarintLen64
+
+// appendEntry frames one request or reply of a batch: id, length, body.
+func appendEntry(dst []byte, id uint64, body []byte) []byte {
+	dst = binary.AppendUvarint(dst, id)
+	dst = binary.AppendUvarint(dst, uint64(len(body)))
+	return append(dst, body...)
+}
+
+// decodeBatchHeader splits a batch request into the replies' inbox and its
+// entries; both alias src.
+func decodeBatchHeader(src []byte) (inbox, entries []byte, err error) {
+	if len(src) < 2 || src[0] != WireVersion || src[1] != kindBatch {
+		return nil, nil, fmt.Errorf("%w: not a batch", errWire)
+	}
+	d := reader{src: src, off: 2}
+	n := d.uvarint()
+	switch {
+	case d.err != nil:
+		return nil, nil, d.err
+	case n == 0 || n > matching.MaxStringLen || n > uint64(len(src)-d.off):
+		return nil, nil, fmt.Errorf("%w: batch inbox of %d bytes", errWire, n)
+	}
+	return src[d.off : d.off+int(n)], src[d.off+int(n):], nil
+}
+
+// nextEntry splits the first entry off a batch's entries; body aliases src.
+func nextEntry(src []byte) (id uint64, body, rest []byte, err error) {
+	d := reader{src: src}
+	id = d.uvarint()
+	n := d.uvarint()
+	if d.err == nil && n > uint64(len(src)-d.off) {
+		d.fail("entry beyond the input")
+	}
+	if d.err != nil {
+		return 0, nil, nil, d.err
+	}
+	end := d.off + int(n)
+	return id, src[d.off:end], src[end:], nil
+}
+
+// checkEntries reports whether entries frame cleanly from start to end, so
+// that a batch is either refused whole, before any of it is applied, or
+// read entry by entry.
+func checkEntries(entries []byte) error {
+	for len(entries) > 0 {
+		var err error
+		if _, _, entries, err = nextEntry(entries); err != nil {
+			return err
+		}
+	}
+	return nil
 }
