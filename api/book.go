@@ -145,6 +145,33 @@ func sortedLevels(in []Level, bids bool) ([]Level, error) {
 }
 
 // mustInt is for prices already checked on the way in.
+// plainInt parses s when it is what the server sends for prices and
+// quantities, an optional minus and at most 18 digits, with no allocation:
+// a book replica compares prices on every delta, and strconv's general
+// path was most of a fan-out subscriber's book upkeep. Anything else is
+// left to Int64's general path.
+func plainInt(s string) (int64, bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	var v int64
+	for i := 0; i < len(s); i++ {
+		c := s[i] - '0'
+		if c > 9 {
+			return 0, false
+		}
+		v = v*10 + int64(c)
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
 func mustInt(d Decimal) int64 {
 	v, _ := d.Int64()
 	return v
@@ -179,6 +206,9 @@ func (b *Book) Equal(bids, asks []Level) bool {
 // Int64 parses a Decimal: decimal digits, optionally with a zero fraction
 // ("71000.00"), as the protocol allows.
 func (d Decimal) Int64() (int64, error) {
+	if v, ok := plainInt(string(d)); ok {
+		return v, nil
+	}
 	s := string(d)
 	if whole, frac, ok := strings.Cut(s, "."); ok && strings.Trim(frac, "0") == "" && frac != "" {
 		s = whole

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"strconv"
 	"testing"
 )
 
@@ -62,14 +63,29 @@ func TestBookReportsGap(t *testing.T) {
 }
 
 func TestDecimalInt64(t *testing.T) {
-	for in, want := range map[Decimal]int64{"71000": 71000, "71000.00": 71000, "0": 0} {
+	for in, want := range map[Decimal]int64{"71000": 71000, "71000.00": 71000, "0": 0, "-5": -5, "+7": 7, "007": 7,
+		"999999999999999999": 999999999999999999, "9223372036854775807": 9223372036854775807} {
 		if got, err := in.Int64(); err != nil || got != want {
 			t.Errorf("Decimal(%q).Int64() = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []Decimal{"", "71000.5", "1e3", "x", "."} {
+	for _, in := range []Decimal{"", "71000.5", "1e3", "x", ".", "-", "9223372036854775808", "1 ", "٣"} {
 		if _, err := in.Int64(); err == nil {
 			t.Errorf("Decimal(%q).Int64(): no error", in)
 		}
 	}
+}
+
+// FuzzDecimalInt64: the fast path agrees with strconv on everything.
+func FuzzDecimalInt64(f *testing.F) {
+	for _, s := range []string{"71000", "-5", "+7", "", "1.0", "99999999999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if v, ok := plainInt(s); ok {
+			if want, err := strconv.ParseInt(s, 10, 64); err != nil || want != v {
+				t.Fatalf("plainInt(%q) = %d; strconv says %d, %v", s, v, want, err)
+			}
+		}
+	})
 }

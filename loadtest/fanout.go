@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -121,6 +120,7 @@ func subscribeAll(ctx context.Context, cfg FanoutConfig, tally *fanoutTally) ([]
 		}
 		clients = append(clients, c)
 		s := &subscriber{tally: tally, book: api.Book{Symbol: cfg.Symbol}}
+		tally.subs = append(tally.subs, s) // before counting starts: report reads it then
 		if err := c.Subscribe(ctx, cfg.Streams, s.handle); err != nil {
 			return clients, fmt.Errorf("loadtest: subscriber %d: %w", i, err)
 		}
@@ -130,14 +130,17 @@ func subscribeAll(ctx context.Context, cfg FanoutConfig, tally *fanoutTally) ([]
 
 // fanoutTally is shared by every subscriber's handler (each on its
 // client's dispatcher goroutine), hence atomics. Counting is on only
-// during the measured window.
+// during the measured window. Messages are counted by each subscriber
+// (subscriber.counts) and summed at the end: one shared counter, let alone
+// a lock, taken for each of hundreds of thousands of messages a second by
+// a thousand goroutines, cost the generator a share of the CPU it is
+// measuring with.
 type fanoutTally struct {
-	counting                atomic.Bool
-	messages, gaps, resyncs atomic.Uint64
-	tradeGaps, bookErrors   atomic.Uint64
-	disconnects             atomic.Uint64
-	mu                      sync.Mutex
-	byType                  map[string]uint64
+	counting              atomic.Bool
+	gaps, resyncs         atomic.Uint64
+	tradeGaps, bookErrors atomic.Uint64
+	disconnects           atomic.Uint64
+	subs                  []*subscriber
 }
 
 func (t *fanoutTally) stateChange(connected bool, _ error) {
@@ -146,23 +149,20 @@ func (t *fanoutTally) stateChange(connected bool, _ error) {
 	}
 }
 
-func (t *fanoutTally) count(typ string) {
-	t.messages.Add(1)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.byType == nil {
-		t.byType = map[string]uint64{}
-	}
-	t.byType[typ]++
-}
-
 func (t *fanoutTally) report(cfg FanoutConfig) *FanoutReport {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	n := t.messages.Load()
+	var n uint64
+	byType := map[string]uint64{}
+	for _, s := range t.subs {
+		for k := range s.counts {
+			if c := s.counts[k].Load(); c > 0 {
+				n += c
+				byType[msgTypes[k]] += c
+			}
+		}
+	}
 	return &FanoutReport{
 		Symbol: cfg.Symbol, Subscribers: cfg.Subscribers, DurationSec: cfg.Duration.Seconds(),
-		Messages: n, PerSecond: float64(n) / cfg.Duration.Seconds(), ByType: t.byType,
+		Messages: n, PerSecond: float64(n) / cfg.Duration.Seconds(), ByType: byType,
 		BookGaps: t.gaps.Load(), Resyncs: t.resyncs.Load(), TradeGaps: t.tradeGaps.Load(),
 		BookErrors: t.bookErrors.Load(), Disconnects: t.disconnects.Load(),
 	}
@@ -174,6 +174,7 @@ type subscriber struct {
 	tally     *fanoutTally
 	book      api.Book
 	lastTrade uint64
+	counts    [len(msgTypes)]atomic.Uint64 // by msgTypes index
 }
 
 func (s *subscriber) handle(msg any) {
@@ -183,7 +184,7 @@ func (s *subscriber) handle(msg any) {
 	if !t.counting.Load() {
 		return
 	}
-	t.count(typeOf(msg))
+	s.counts[typeOf(msg)].Add(1)
 	if bookErr != nil {
 		t.bookErrors.Add(1)
 	}
@@ -210,28 +211,34 @@ func (s *subscriber) checkTrade(msg any) bool {
 	return gap
 }
 
-func typeOf(msg any) string {
-	switch m := msg.(type) {
+// msgTypes names the messages a subscriber counts, by typeOf's index; the
+// names are the protocol's "type" values.
+var msgTypes = [...]string{api.TypeBookSnapshot, api.TypeBookDelta, api.TypeDepth, api.TypeMarketTrade,
+	api.TypeTicker, api.TypeCandle, api.TypeExecution, api.TypeOpenOrders, api.TypeResync, "other"}
+
+// typeOf returns msg's index in msgTypes.
+func typeOf(msg any) int {
+	switch msg.(type) {
 	case *api.BookSnapshot:
-		return m.Type
+		return 0
 	case *api.BookDelta:
-		return m.Type
+		return 1
 	case *api.Depth:
-		return m.Type
+		return 2
 	case *api.MarketTrade:
-		return m.Type
+		return 3
 	case *api.Ticker:
-		return m.Type
+		return 4
 	case *api.Candle:
-		return m.Type
+		return 5
 	case *api.ExecutionReport:
-		return m.Type
+		return 6
 	case *api.OpenOrders:
-		return m.Type
+		return 7
 	case *api.Resync:
-		return m.Type
+		return 8
 	}
-	return fmt.Sprintf("%T", msg)
+	return len(msgTypes) - 1
 }
 
 // JSON renders the report as indented JSON.
