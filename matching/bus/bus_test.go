@@ -157,6 +157,16 @@ func TestSubmitNoReply(t *testing.T) {
 	if d := time.Since(start); d < 50*time.Millisecond || d > 5*time.Second {
 		t.Errorf("Submit returned after %v, want about the 50ms timeout", d)
 	}
+	// Either deadline, the client's or the caller's, reads as one (the
+	// gateway tells a timed-out query from a lost command by it).
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Submit past the client's timeout = %v, want it to wrap context.DeadlineExceeded", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := c.Query(ctx, &Query{Kind: QueryBalance, Account: "A"}); !errors.Is(err, ErrOutcomeUnknown) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Query past the caller's deadline = %v, want ErrOutcomeUnknown wrapping context.DeadlineExceeded", err)
+	}
 }
 
 func TestSubmitNoEngine(t *testing.T) {

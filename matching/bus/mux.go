@@ -200,7 +200,7 @@ func (m *mux) wait(ctx context.Context, timeout time.Duration, w *waiter, id uin
 	case <-ctx.Done():
 		cause = context.Cause(ctx)
 	case <-expired:
-		cause = fmt.Errorf("no answer in %v", timeout)
+		cause = fmt.Errorf("no answer in %v: %w", timeout, context.DeadlineExceeded) // as a context timeout would say
 	}
 	m.mu.Lock()
 	_, waiting := m.pending[id]
