@@ -121,6 +121,34 @@ func (j *Journal) Close() error {
 	return nil
 }
 
+// ResumeCompaction ends what Options.DeferCompaction began: Badger cannot
+// start compactors on an open store, so it closes the store and opens it
+// again with them (tens of milliseconds: the memtable is flushed, the
+// manifest read). Nothing else may use the journal meanwhile; it holds the
+// lifetime lock. It does nothing if compaction was not deferred. On an
+// error the journal is closed.
+func (j *Journal) ResumeCompaction() error {
+	j.life.Lock()
+	defer j.life.Unlock()
+	switch {
+	case j.closed:
+		return ErrClosed
+	case !j.opts.DeferCompaction:
+		return nil
+	}
+	j.closed = true // until the store is open again
+	if err := j.db.Close(); err != nil {
+		return fmt.Errorf("journal: close to resume compaction: %w", err)
+	}
+	j.opts.DeferCompaction = false
+	db, err := badger.Open(badgerOptions(j.opts))
+	if err != nil {
+		return fmt.Errorf("journal: reopen %s with compaction: %w", j.opts.Dir, err)
+	}
+	j.db, j.closed = db, false
+	return nil
+}
+
 // enter takes the shared lifetime lock for one call. The caller must call
 // j.life.RUnlock when enter returns nil.
 func (j *Journal) enter() error {

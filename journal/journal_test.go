@@ -318,3 +318,38 @@ func TestBadgerLoggerRoutesWarningsAndErrorsOnly(t *testing.T) {
 		t.Fatalf("logged lines: got %q, want %q", lines, want)
 	}
 }
+
+// TestDeferCompaction: a journal opened with compaction deferred runs no
+// Badger compactor, reads and writes as usual, and after ResumeCompaction
+// runs them again on the same records, head and hash chain intact.
+func TestDeferCompaction(t *testing.T) {
+	opts := testOptions(t)
+	j := openJournal(t, opts)
+	appendN(t, j, 300, 50)
+	j.Close()
+	opts.DeferCompaction = true
+	j = openJournal(t, opts)
+	if n := j.db.Opts().NumCompactors; n != 0 {
+		t.Fatalf("deferred: Badger runs %d compactors, want 0", n)
+	}
+	checkRecords(t, readAll(t, j, 1), 1, 300)
+	appendN(t, j, 20, 10)
+	seq, link := j.Head()
+	if err := j.ResumeCompaction(); err != nil {
+		t.Fatal(err)
+	}
+	if n := j.db.Opts().NumCompactors; n != 2 {
+		t.Fatalf("resumed: Badger runs %d compactors, want 2", n)
+	}
+	if gotSeq, gotLink := j.Head(); gotSeq != seq || gotLink != link {
+		t.Fatalf("Head after resuming: %d %x, want %d %x", gotSeq, gotLink, seq, link)
+	}
+	appendN(t, j, 10, 10)
+	checkRecords(t, readAll(t, j, 1), 1, 330)
+	if err := j.Verify(); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	if err := j.ResumeCompaction(); err != nil {
+		t.Errorf("a second ResumeCompaction: %v, want nothing to do", err)
+	}
+}

@@ -56,6 +56,15 @@ type Options struct {
 	// Zero means 3.
 	KeepSnapshots int
 
+	// DeferCompaction opens Badger with its compactors off, for a process
+	// that first reads the whole journal (recovery) and only then writes:
+	// on two cores a compaction the last run left pending (a crash during
+	// heavy writing leaves many level-0 tables) took one of them from the
+	// replay and doubled a restart. Writes work meanwhile, but nothing is
+	// compacted until ResumeCompaction, which the caller must call once
+	// its reads are done: Badger stalls writes when level 0 fills up.
+	DeferCompaction bool
+
 	// Repair opens a journal whose tail fails verification instead of
 	// refusing to open it, so a tool can Read, Verify and TruncateAfter.
 	// Append returns ErrStopped until TruncateAfter succeeds.
@@ -153,7 +162,7 @@ func badgerOptions(o Options) badger.Options {
 		WithBloomFalsePositive(0).
 		// Two is Badger's minimum when compaction runs at all (one is
 		// refused, zero stalls writes once level 0 fills up).
-		WithNumCompactors(2).
+		WithNumCompactors(compactors(o)).
 		// Writes are blind appends to fresh keys: nothing to conflict with.
 		WithDetectConflicts(false).
 		WithMetricsEnabled(false).
@@ -174,3 +183,13 @@ func (b badgerLogger) Warningf(format string, args ...any) {
 
 func (badgerLogger) Infof(string, ...any)  {}
 func (badgerLogger) Debugf(string, ...any) {}
+
+// compactors is Badger's compactor count: two (its minimum when any run;
+// one compacts level 0 while the other works the levels below), or none
+// while compaction is deferred.
+func compactors(o Options) int {
+	if o.DeferCompaction {
+		return 0
+	}
+	return 2
+}
