@@ -61,8 +61,9 @@ type Options struct {
 	// on two cores a compaction the last run left pending (a crash during
 	// heavy writing leaves many level-0 tables) took one of them from the
 	// replay and doubled a restart. Writes work meanwhile, but nothing is
-	// compacted until ResumeCompaction, which the caller must call once
-	// its reads are done: Badger stalls writes when level 0 fills up.
+	// compacted until ResumeCompaction, which a process that goes on to
+	// write (an engine) must call once its reads are done: Badger stalls
+	// writes when level 0 fills up. A tool that reads and exits need not.
 	DeferCompaction bool
 
 	// Repair opens a journal whose tail fails verification instead of

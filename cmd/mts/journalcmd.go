@@ -90,7 +90,10 @@ func openJournalDir(dir string, stderr io.Writer) (*journal.Journal, error) {
 		return nil, fmt.Errorf("no journal in %s (no Badger MANIFEST)", dir)
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	j, err := journal.Open(journal.Options{Dir: dir, Repair: true, Logger: log})
+	// The tools read the whole journal and exit: Badger's compactors would
+	// only compete with them for the cores (a truncate's few deletes need
+	// none).
+	j, err := journal.Open(journal.Options{Dir: dir, Repair: true, Logger: log, DeferCompaction: true})
 	if err != nil && strings.Contains(err.Error(), "Cannot acquire directory lock") {
 		// Badger formats this error with %v, so the text is all there is.
 		return nil, fmt.Errorf("%w; stop it first, or read the live journal with 'mts journal tail' (%s)", errJournalLocked, dir)
