@@ -2,6 +2,7 @@ package bus
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -208,4 +209,56 @@ func FuzzBatchFraming(f *testing.F) {
 			t.Fatalf("%x re-framed as %x", data, again)
 		}
 	})
+}
+
+// TestSubmitConnectionClosed: requests waiting when the client's NATS
+// connection closes learn at once that their outcome is unknown (they
+// were sent), not after the timeout; later ones are refused as not sent.
+func TestSubmitConnectionClosed(t *testing.T) {
+	ns := runNATS(t)
+	silent := connect(t, ns)
+	if _, err := silent.Subscribe(CmdSubject(0), func(*nats.Msg) {}); err != nil {
+		t.Fatal(err)
+	}
+	silent.Flush()
+	nc := connect(t, ns)
+	c := NewClient(nc, ClientConfig{Timeout: time.Minute})
+	errs := make(chan error, 1)
+	go func() {
+		_, err := c.Submit(t.Context(), place("A", "c1", matching.Buy, 70000, 1))
+		errs <- err
+	}()
+	waitFor(t, "the request to be sent", func() bool {
+		c.mux.mu.Lock()
+		defer c.mux.mu.Unlock()
+		return len(c.mux.pending) == 1 && c.mux.count == 0
+	})
+	nc.Close()
+	select {
+	case err := <-errs:
+		if !errors.Is(err, ErrOutcomeUnknown) {
+			t.Errorf("Submit in flight when the connection closed = %v, want ErrOutcomeUnknown", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Submit still waiting 5s after its connection closed")
+	}
+	if _, err := c.Submit(t.Context(), place("A", "c2", matching.Buy, 70000, 1)); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("Submit after the close = %v, want ErrUnavailable", err)
+	}
+}
+
+// TestSubmitOverPayload: a request NATS could not carry is refused before
+// it is sent, and the client goes on serving.
+func TestSubmitOverPayload(t *testing.T) {
+	e := startEngine(t, false, &memJournal{}, nil)
+	if _, err := e.client.Submit(t.Context(), place("A", "c0", matching.Buy, 70000, 1)); err != nil {
+		t.Fatal(err) // starts the mux, so its payload room is known
+	}
+	big := make([]byte, e.client.mux.room+1)
+	if _, err := e.client.mux.do(t.Context(), time.Second, big); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("a request over the payload limit = %v, want ErrUnavailable", err)
+	}
+	if _, err := e.client.Submit(t.Context(), place("A", "c1", matching.Buy, 70000, 1)); err != nil {
+		t.Errorf("Submit after the refusal: %v", err)
+	}
 }

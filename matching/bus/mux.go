@@ -98,6 +98,11 @@ func (m *mux) start() error {
 			m.startErr = fmt.Errorf("%w: subscribe %s: %w", ErrUnavailable, m.inbox, err)
 			return
 		}
+		// Called when the subscription's delivery ends: unsubscribed, or
+		// the connection closed (which does not change a subscription's
+		// status, so StatusChanged would never say).
+		closed := make(chan struct{})
+		sub.SetClosedHandler(func(string) { close(closed) })
 		// The first request must not beat the SUB to the server: the
 		// engine's replies would go nowhere.
 		if err := m.nc.FlushTimeout(5 * time.Second); err != nil {
@@ -105,7 +110,7 @@ func (m *mux) start() error {
 			m.startErr = fmt.Errorf("%w: subscribe %s: %w", ErrUnavailable, m.inbox, err)
 			return
 		}
-		go m.send(sub.StatusChanged(nats.SubscriptionClosed))
+		go m.send(closed)
 	})
 	return m.startErr
 }
@@ -214,7 +219,7 @@ func (m *mux) wait(ctx context.Context, timeout time.Duration, w *waiter, id uin
 
 // send is the sender goroutine: it sends what callers gathered, one
 // message per batch, until the connection closes.
-func (m *mux) send(closed <-chan nats.SubStatus) {
+func (m *mux) send(closed <-chan struct{}) {
 	var batches []sealedBatch
 	for {
 		select {
