@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -39,13 +40,12 @@ type mux struct {
 	nc      *nats.Conn
 	subject string
 	inbox   string // the subscription covers inbox.*
-	replies string // inbox + ".r"
 	limit   int    // bytes in one message: NATS's payload limit
 	room    int    // bytes of one request alone in a message
 
-	startOnce sync.Once
-	startErr  error
-	kick      chan struct{} // capacity 1: work for the sender
+	startMu sync.Mutex
+	started atomic.Bool
+	kick    chan struct{} // capacity 1: work for the sender
 
 	mu      sync.Mutex
 	open    []byte // the batch being gathered: header and entries
@@ -85,34 +85,42 @@ func newMux(nc *nats.Conn, subject string) *mux {
 	return m
 }
 
-// start subscribes to the inbox and starts the sender, once.
+// start subscribes to the inbox and starts the sender, once it succeeds:
+// a failure (NATS slow to confirm the subscription) is returned to that
+// request alone, and the next one tries again.
 func (m *mux) start() error {
-	m.startOnce.Do(func() {
-		m.inbox = m.nc.NewInbox()
-		m.replies = m.inbox + ".r"
-		// What one request may take: the payload limit less the header.
-		m.limit = int(m.nc.MaxPayload())
-		m.room = m.limit - len(appendBatchHeader(nil, m.inbox)) - entryOverhead
-		sub, err := m.nc.Subscribe(m.inbox+".*", m.receive)
-		if err != nil {
-			m.startErr = fmt.Errorf("%w: subscribe %s: %w", ErrUnavailable, m.inbox, err)
-			return
-		}
-		// Called when the subscription's delivery ends: unsubscribed, or
-		// the connection closed (which does not change a subscription's
-		// status, so StatusChanged would never say).
-		closed := make(chan struct{})
-		sub.SetClosedHandler(func(string) { close(closed) })
-		// The first request must not beat the SUB to the server: the
-		// engine's replies would go nowhere.
-		if err := m.nc.FlushTimeout(5 * time.Second); err != nil {
-			sub.Unsubscribe()
-			m.startErr = fmt.Errorf("%w: subscribe %s: %w", ErrUnavailable, m.inbox, err)
-			return
-		}
-		go m.send(closed)
-	})
-	return m.startErr
+	if m.started.Load() {
+		return nil
+	}
+	m.startMu.Lock()
+	defer m.startMu.Unlock()
+	if m.started.Load() {
+		return nil
+	}
+	inbox := m.nc.NewInbox()
+	m.inbox = inbox
+	// What one request may take: the payload limit less the header.
+	m.limit = int(m.nc.MaxPayload())
+	m.room = m.limit - len(appendBatchHeader(nil, inbox)) - entryOverhead
+	replies := inbox + ".r"
+	sub, err := m.nc.Subscribe(inbox+".*", func(msg *nats.Msg) { m.receive(msg, replies) })
+	if err != nil {
+		return fmt.Errorf("%w: subscribe %s: %w", ErrUnavailable, inbox, err)
+	}
+	// Called when the subscription's delivery ends: unsubscribed, or the
+	// connection closed (which does not change a subscription's status, so
+	// StatusChanged would never say).
+	closed := make(chan struct{})
+	sub.SetClosedHandler(func(string) { close(closed) })
+	// The first request must not beat the SUB to the server: the engine's
+	// replies would go nowhere.
+	if err := m.nc.FlushTimeout(5 * time.Second); err != nil {
+		sub.Unsubscribe()
+		return fmt.Errorf("%w: subscribe %s: %w", ErrUnavailable, inbox, err)
+	}
+	go m.send(closed)
+	m.started.Store(true) // publishes the fields above to enqueue's callers
+	return nil
 }
 
 // do sends one request (a whole single-request encoding) and waits for its
@@ -264,8 +272,8 @@ func (m *mux) publish(b sealedBatch) {
 
 // receive handles every message on the inbox: a batch of replies, or a
 // refusal of one whole batch (by the engine, or NATS's no responders).
-func (m *mux) receive(msg *nats.Msg) {
-	if msg.Subject == m.replies {
+func (m *mux) receive(msg *nats.Msg, replies string) {
+	if msg.Subject == replies {
 		m.deliver(msg.Data)
 		return
 	}
