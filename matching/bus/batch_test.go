@@ -262,3 +262,22 @@ func TestSubmitOverPayload(t *testing.T) {
 		t.Errorf("Submit after the refusal: %v", err)
 	}
 }
+
+// TestOutboxesBounded: clients that came and went (a new inbox each) do
+// not accumulate in the engine: past maxOutboxes, idle ones are forgotten.
+func TestOutboxesBounded(t *testing.T) {
+	e := startEngine(t, false, &memJournal{}, nil)
+	srv, err := NewServer(e.nc, e.loop, ServerConfig{Partition: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	read := appendReadRequest(nil, &Query{Kind: QueryBalance, Account: "A"})
+	for i := range 3 * maxOutboxes {
+		batch := appendEntry(appendBatchHeader(nil, fmt.Sprintf("_INBOX.gone%d", i)), 1, read)
+		srv.handle(&nats.Msg{Data: batch}) // as the subscription would, serially
+	}
+	if n := len(srv.boxes); n > maxOutboxes+1 {
+		t.Errorf("%d outboxes kept after %d one-off clients, want at most %d", n, 3*maxOutboxes, maxOutboxes+1)
+	}
+}

@@ -42,6 +42,7 @@ type Server struct {
 	limit int       // NATS's payload limit
 
 	boxes    map[string]*outbox // by inbox; the subscription goroutine's alone
+	batches  uint64             // batches handled, the clock of outbox.seen
 	refusals []byte             // scratch of handleBatch
 
 	mu    sync.Mutex // guards every outbox's buf and queued, and dirty
@@ -53,7 +54,14 @@ type outbox struct {
 	subject string // inbox + ".r"
 	buf     []byte // entries
 	queued  bool   // on Server.dirty
+	seen    uint64 // Server.batches when its client last sent one
 }
+
+// maxOutboxes bounds the outboxes kept: each gateway (bus client) has one,
+// and a restarted gateway comes back with a new inbox, so past this many
+// the ones idle for as many batches are forgotten. A call in flight keeps
+// its outbox alive, and a client that returns simply gets a new one.
+const maxOutboxes = 1024
 
 // Bounds on what a pooled call may keep: a call that served a large answer
 // (a deep orders.open) is dropped rather than pinning its buffers.
@@ -135,11 +143,14 @@ func (s *Server) handleBatch(m *nats.Msg) {
 		}
 		return
 	}
+	s.batches++
 	box := s.boxes[string(inbox)]
 	if box == nil {
+		s.forgetIdleOutboxes()
 		box = &outbox{subject: string(inbox) + ".r"}
 		s.boxes[string(inbox)] = box
 	}
+	box.seen = s.batches
 	s.refusals = s.refusals[:0]
 	for len(entries) > 0 {
 		id, body, rest, _ := nextEntry(entries) // checked above
@@ -154,6 +165,19 @@ func (s *Server) handleBatch(m *nats.Msg) {
 	}
 	if len(s.refusals) > 0 {
 		_ = s.nc.Publish(box.subject, s.refusals)
+	}
+}
+
+// forgetIdleOutboxes drops, once maxOutboxes are kept, those whose clients
+// have sent nothing for maxOutboxes batches.
+func (s *Server) forgetIdleOutboxes() {
+	if len(s.boxes) < maxOutboxes {
+		return
+	}
+	for inbox, box := range s.boxes {
+		if s.batches-box.seen > maxOutboxes {
+			delete(s.boxes, inbox)
+		}
 	}
 }
 
