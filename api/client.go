@@ -506,6 +506,9 @@ func readFrame(buf []byte, r io.Reader) ([]byte, error) {
 // id, say, to a request the server could not parse) has no one to go to
 // and is dropped.
 func (c *Client) handle(cn *conn, data []byte) {
+	if c.routeStreamFrame(data) {
+		return
+	}
 	var env envelope
 	if !decodeEnvelope(data, &env) {
 		return

@@ -1,6 +1,9 @@
 package api
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // A fast path for what a busy client reads most: every frame's envelope,
 // and order replies (OrderResult with its execution reports), read without
@@ -37,6 +40,22 @@ func fastEnvelope(data []byte, env *envelope) bool {
 		*env = e
 	}
 	return ok
+}
+
+// peekType returns the type of a frame that starts {"type":"…", as every
+// stream frame the server writes does; false for any other frame. A type
+// holding an escape is returned raw and matches no stream type.
+func peekType(data []byte) (string, bool) {
+	const prefix = `{"type":"`
+	if !bytes.HasPrefix(data, []byte(prefix)) {
+		return "", false
+	}
+	v := data[len(prefix):]
+	end := bytes.IndexByte(v, '"')
+	if end < 0 {
+		return "", false
+	}
+	return internType(v[:end]), true
 }
 
 // internType returns the message type s names as the package's constant,

@@ -69,8 +69,14 @@ func fastFields(h *MarketHeader, key, v string, str func(string) *string, own []
 		*p, ok = plainString(v)
 		return ok
 	}
-	return !foldsTo(key, headerFields...) && !foldsTo(key, own...)
+	// A key json.Unmarshal would take as one of the envelope's (the frame
+	// is decoded as an envelope too, on the general path) is declined, so
+	// that a frame routed without its envelope pass (Client.handle) is
+	// one the envelope pass would have routed the same way.
+	return !foldsTo(key, headerFields...) && !foldsTo(key, own...) && !foldsTo(key, envelopeFields...)
 }
+
+var envelopeFields = []string{"id", "status", "type", "result", "error"}
 
 var bookDeltaFields = []string{"changes"}
 

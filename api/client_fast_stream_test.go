@@ -69,3 +69,35 @@ func BenchmarkDecodeStream(b *testing.B) {
 		}
 	})
 }
+
+// FuzzFastStreamFrame: a frame routed in one pass (Client.routeStreamFrame)
+// is one the envelope pass and json.Unmarshal would have routed to the
+// same stream with the same message.
+//
+//	go test ./api -run '^$' -fuzz FuzzFastStreamFrame -fuzztime 1m
+func FuzzFastStreamFrame(f *testing.F) {
+	for _, s := range fastStreamSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{`{"type":"bookDelta","type":"ticker","symbol":"s"}`, `{"type":"ticker","id":1}`,
+		`{"type":"ticker","Error":1}`, `{"type":"trades"}`, `{"type":"book\u0044elta"}`, `{"type":"marketTrade","TYPE":"ticker"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, stream, ok := fastStreamFrame(data)
+		if !ok {
+			return
+		}
+		var env envelope
+		if err := json.Unmarshal(data, &env); err != nil || env.Type == "" {
+			t.Fatalf("%q routed in one pass, but its envelope is %+v, %v", data, env, err)
+		}
+		want := reflect.New(reflect.TypeOf(got).Elem()).Interface()
+		if err := json.Unmarshal(data, want); err != nil || !reflect.DeepEqual(got, want) {
+			t.Fatalf("%q: one pass gave %+v, json.Unmarshal %+v (%v)", data, got, want, err)
+		}
+		if _, wantStream := decodeStream(env.Type, data); wantStream != stream {
+			t.Fatalf("%q: one pass routed to %q, the envelope pass to %q", data, stream, wantStream)
+		}
+	})
+}

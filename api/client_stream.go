@@ -141,6 +141,53 @@ func (c *Client) route(typ string, data []byte) {
 	if msg == nil {
 		return
 	}
+	c.dispatchStream(msg, stream)
+}
+
+// routeStreamFrame routes a frame of the busiest streams (book deltas,
+// trades, tickers) in one decoding pass after the validity check, instead
+// of an envelope pass over the whole frame first and then the message's:
+// the server writes "type" first, so it is read from the prefix. The
+// message's own decoding must then agree: its type (the last "type" key,
+// as json.Unmarshal takes it) is the prefix's, and no key could be read as
+// another envelope field (fastFields declines those). Anything else is
+// left to the general path, which reads it exactly as before.
+func (c *Client) routeStreamFrame(data []byte) bool {
+	msg, stream, ok := fastStreamFrame(data)
+	if ok {
+		c.dispatchStream(msg, stream)
+	}
+	return ok
+}
+
+// fastStreamFrame is routeStreamFrame's decoding: the message and its
+// stream, or false.
+func fastStreamFrame(data []byte) (any, string, bool) {
+	typ, ok := peekType(data)
+	if !ok || !validJSON(data) {
+		return nil, "", false
+	}
+	var h *MarketHeader
+	var stream string
+	msg := fastStreamMessage(typ, data)
+	switch m := msg.(type) {
+	case *BookDelta:
+		h, stream = &m.MarketHeader, "book."+m.Symbol
+	case *MarketTrade:
+		h, stream = &m.MarketHeader, "trades."+m.Symbol
+	case *Ticker:
+		h, stream = &m.MarketHeader, "ticker."+m.Symbol
+	default:
+		return nil, "", false
+	}
+	if h.Type != typ {
+		return nil, "", false
+	}
+	return msg, stream, true
+}
+
+// dispatchStream queues a decoded stream message for its subscription's handler.
+func (c *Client) dispatchStream(msg any, stream string) {
 	c.mu.Lock()
 	sub := c.subs[stream]
 	var out []any
