@@ -48,8 +48,13 @@ type FanoutReport struct {
 	TradeGaps uint64 `json:"tradeGaps"`
 	// BookErrors count deltas an api.Book could not apply after the
 	// client's own filtering: should be 0.
-	BookErrors  uint64  `json:"bookErrors"`
-	Disconnects uint64  `json:"disconnects"`
+	BookErrors  uint64 `json:"bookErrors"`
+	Disconnects uint64 `json:"disconnects"`
+	// Healthy counts the subscribers the server never cut off (no resync
+	// from it, no disconnect) and HealthyGaps the book and trade gaps they
+	// saw: the issue's "zero gaps for healthy clients" is HealthyGaps == 0.
+	Healthy     int     `json:"healthy"`
+	HealthyGaps uint64  `json:"healthyGaps"`
 	Driver      *Report `json:"driver,omitempty"`
 }
 
@@ -113,13 +118,13 @@ func runDriver(ctx context.Context, cfg FanoutConfig) func() (*Report, error) {
 func subscribeAll(ctx context.Context, cfg FanoutConfig, tally *fanoutTally) ([]*api.Client, error) {
 	clients := make([]*api.Client, 0, cfg.Subscribers)
 	for i := range cfg.Subscribers {
-		opts := api.ClientOptions{Token: cfg.Token, Header: cfg.Header, OnStateChange: tally.stateChange}
+		s := &subscriber{tally: tally, book: api.Book{Symbol: cfg.Symbol}}
+		opts := api.ClientOptions{Token: cfg.Token, Header: cfg.Header, OnStateChange: s.stateChange}
 		c, err := api.Dial(ctx, cfg.URL, opts)
 		if err != nil {
 			return clients, fmt.Errorf("loadtest: subscriber %d: %w", i, err)
 		}
 		clients = append(clients, c)
-		s := &subscriber{tally: tally, book: api.Book{Symbol: cfg.Symbol}}
 		tally.subs = append(tally.subs, s) // before counting starts: report reads it then
 		if err := c.Subscribe(ctx, cfg.Streams, s.handle); err != nil {
 			return clients, fmt.Errorf("loadtest: subscriber %d: %w", i, err)
@@ -143,16 +148,15 @@ type fanoutTally struct {
 	subs                  []*subscriber
 }
 
-func (t *fanoutTally) stateChange(connected bool, _ error) {
-	if !connected {
-		t.disconnects.Add(1)
-	}
-}
-
 func (t *fanoutTally) report(cfg FanoutConfig) *FanoutReport {
-	var n uint64
+	var n, healthyGaps uint64
+	healthy := 0
 	byType := map[string]uint64{}
 	for _, s := range t.subs {
+		if !s.cut.Load() {
+			healthy++
+			healthyGaps += s.gaps.Load()
+		}
 		for k := range s.counts {
 			if c := s.counts[k].Load(); c > 0 {
 				n += c
@@ -165,6 +169,7 @@ func (t *fanoutTally) report(cfg FanoutConfig) *FanoutReport {
 		Messages: n, PerSecond: float64(n) / cfg.Duration.Seconds(), ByType: byType,
 		BookGaps: t.gaps.Load(), Resyncs: t.resyncs.Load(), TradeGaps: t.tradeGaps.Load(),
 		BookErrors: t.bookErrors.Load(), Disconnects: t.disconnects.Load(),
+		Healthy: healthy, HealthyGaps: healthyGaps,
 	}
 }
 
@@ -175,6 +180,16 @@ type subscriber struct {
 	book      api.Book
 	lastTrade uint64
 	counts    [len(msgTypes)]atomic.Uint64 // by msgTypes index
+	cut       atomic.Bool                  // the server resynced or dropped it
+	gaps      atomic.Uint64                // book and trade gaps it saw
+}
+
+// stateChange hears the subscriber's connection go and come back.
+func (s *subscriber) stateChange(connected bool, _ error) {
+	if !connected {
+		s.cut.Store(true)
+		s.tally.disconnects.Add(1)
+	}
 }
 
 func (s *subscriber) handle(msg any) {
@@ -190,12 +205,15 @@ func (s *subscriber) handle(msg any) {
 	}
 	if tradeGap {
 		t.tradeGaps.Add(1)
+		s.gaps.Add(1)
 	}
 	if r, ok := msg.(*api.Resync); ok {
 		if r.Reason == api.ResyncClientGap {
 			t.gaps.Add(1)
+			s.gaps.Add(1)
 		} else {
 			t.resyncs.Add(1)
+			s.cut.Store(true) // the server dropped messages for it: no longer healthy
 		}
 	}
 }
@@ -256,9 +274,10 @@ func (r *FanoutReport) WriteText(w io.Writer) error {
 	_, err := fmt.Fprintf(w, `fanout    %s, %d subscribers, %gs
 messages  %d  (%.1f/s)  %s
 gaps      book %d  trades %d  server resyncs %d  book errors %d  disconnects %d
+healthy   %d of %d subscribers never cut off (no server resync, no disconnect); their gaps: %d
 `,
 		r.Symbol, r.Subscribers, r.DurationSec, r.Messages, r.PerSecond, byTypeText(r.ByType),
-		r.BookGaps, r.TradeGaps, r.Resyncs, r.BookErrors, r.Disconnects)
+		r.BookGaps, r.TradeGaps, r.Resyncs, r.BookErrors, r.Disconnects, r.Healthy, r.Subscribers, r.HealthyGaps)
 	if err == nil && r.Driver != nil {
 		err = r.Driver.WriteText(w)
 	}
