@@ -215,13 +215,7 @@ func FuzzBatchFraming(f *testing.F) {
 // connection closes learn at once that their outcome is unknown (they
 // were sent), not after the timeout; later ones are refused as not sent.
 func TestSubmitConnectionClosed(t *testing.T) {
-	ns := runNATS(t)
-	silent := connect(t, ns)
-	if _, err := silent.Subscribe(CmdSubject(0), func(*nats.Msg) {}); err != nil {
-		t.Fatal(err)
-	}
-	silent.Flush()
-	nc := connect(t, ns)
+	nc := connect(t, runSilentEngine(t))
 	c := NewClient(nc, ClientConfig{Timeout: time.Minute})
 	errs := make(chan error, 1)
 	go func() {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 
 	"github.com/mts-krx/mts/internal/natstest"
@@ -142,12 +143,7 @@ func TestSubmitBusy(t *testing.T) {
 // TestSubmitNoReply: an engine that receives but never answers leaves the
 // outcome unknown once the timeout passes.
 func TestSubmitNoReply(t *testing.T) {
-	ns := runNATS(t)
-	silent := connect(t, ns)
-	if _, err := silent.Subscribe(CmdSubject(0), func(*nats.Msg) {}); err != nil {
-		t.Fatal(err)
-	}
-	silent.Flush()
+	ns := runSilentEngine(t)
 	c := NewClient(connect(t, ns), ClientConfig{Timeout: 50 * time.Millisecond})
 	start := time.Now()
 	_, err := c.Submit(t.Context(), place("A", "c1", matching.Buy, 70000, 1))
@@ -196,6 +192,21 @@ func TestSubmitTooLong(t *testing.T) {
 	if _, err := c.Submit(t.Context(), cmd); !errors.Is(err, ErrBadRequest) || !errors.Is(err, matching.ErrTooLong) {
 		t.Errorf("Submit with an over-long string = %v, want ErrBadRequest wrapping ErrTooLong", err)
 	}
+}
+
+// runSilentEngine runs a NATS server on which an "engine" receives
+// partition 0's commands and never answers.
+func runSilentEngine(t *testing.T) *server.Server {
+	t.Helper()
+	ns := runNATS(t)
+	silent := connect(t, ns)
+	if _, err := silent.Subscribe(CmdSubject(0), func(*nats.Msg) {}); err != nil {
+		t.Fatal(err)
+	}
+	if err := silent.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	return ns
 }
 
 // waitFor polls cond until it holds or five seconds pass.
