@@ -78,17 +78,17 @@ func openEngine(opts engineOptions) (*engineHost, error) {
 		j.Close()
 		return nil, fmt.Errorf("recovering from %s: %w", opts.DataDir, err)
 	}
-	if err := j.ResumeCompaction(); err != nil {
-		return nil, err // the journal is closed
-	}
 	h.stats = stats
 	log.Info("engine recovered", "seq", e.Seq(), "snapshot_seq", stats.SnapshotSeq,
 		"replayed", stats.Replayed, "took", time.Since(start).Round(time.Millisecond))
-	if opts.BeforeStart != nil {
+	if opts.BeforeStart != nil { // the market data's replay reads the journal too
 		if err := opts.BeforeStart(h, e.Seq()); err != nil {
 			j.Close()
 			return nil, err
 		}
+	}
+	if err := j.ResumeCompaction(); err != nil {
+		return nil, err // the journal is closed
 	}
 	clock := opts.Clock
 	if clock == nil {
