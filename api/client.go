@@ -506,7 +506,11 @@ func readFrame(buf []byte, r io.Reader) ([]byte, error) {
 // id, say, to a request the server could not parse) has no one to go to
 // and is dropped.
 func (c *Client) handle(cn *conn, data []byte) {
-	if c.routeStreamFrame(data) {
+	if !validJSON(data) {
+		return // once for both paths: the fast decoders read only valid JSON
+	}
+	if msg, stream, ok := fastStreamFrame(data); ok {
+		c.dispatchStream(msg, stream)
 		return
 	}
 	var env envelope

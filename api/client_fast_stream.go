@@ -4,7 +4,7 @@ import "math"
 
 // The fast path for the market data a subscriber reads most: book deltas,
 // trades and tickers, decoded without reflection from a frame that
-// decodeEnvelope has already checked is valid JSON (json.Unmarshal would
+// Client.handle has already checked is valid JSON (json.Unmarshal would
 // check it a second time, which was a fifth of a busy subscriber's CPU).
 // Like the reply fast path (client_fast.go) it either produces exactly
 // what json.Unmarshal would or declines; client_fast_stream_test.go holds

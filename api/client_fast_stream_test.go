@@ -70,7 +70,7 @@ func BenchmarkDecodeStream(b *testing.B) {
 	})
 }
 
-// FuzzFastStreamFrame: a frame routed in one pass (Client.routeStreamFrame)
+// FuzzFastStreamFrame: a frame routed in one pass (fastStreamFrame)
 // is one the envelope pass and json.Unmarshal would have routed to the
 // same stream with the same message.
 //
@@ -84,6 +84,9 @@ func FuzzFastStreamFrame(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if !validJSON(data) {
+			return // Client.handle checks first
+		}
 		got, stream, ok := fastStreamFrame(data)
 		if !ok {
 			return

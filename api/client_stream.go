@@ -144,46 +144,39 @@ func (c *Client) route(typ string, data []byte) {
 	c.dispatchStream(msg, stream)
 }
 
-// routeStreamFrame routes a frame of the busiest streams (book deltas,
-// trades, tickers) in one decoding pass after the validity check, instead
-// of an envelope pass over the whole frame first and then the message's:
-// the server writes "type" first, so it is read from the prefix. The
-// message's own decoding must then agree: its type (the last "type" key,
-// as json.Unmarshal takes it) is the prefix's, and no key could be read as
-// another envelope field (fastFields declines those). Anything else is
-// left to the general path, which reads it exactly as before.
-func (c *Client) routeStreamFrame(data []byte) bool {
-	msg, stream, ok := fastStreamFrame(data)
-	if ok {
-		c.dispatchStream(msg, stream)
-	}
-	return ok
-}
-
-// fastStreamFrame is routeStreamFrame's decoding: the message and its
-// stream, or false.
+// fastStreamFrame decodes a frame of the busiest streams (book deltas,
+// trades, tickers), valid JSON, in one pass, instead of an envelope pass
+// over the whole frame first and then the message's: the server writes
+// "type" first, so it is read from the prefix. The message's own decoding
+// must then agree: its type (the last "type" key, as json.Unmarshal takes
+// it) is the prefix's, and no key could be read as another envelope field
+// (fastFields declines those). Anything else (false) is left to the
+// general path, which reads it exactly as before.
 func fastStreamFrame(data []byte) (any, string, bool) {
 	typ, ok := peekType(data)
-	if !ok || !validJSON(data) {
+	if !ok {
 		return nil, "", false
 	}
-	var h *MarketHeader
-	var stream string
 	msg := fastStreamMessage(typ, data)
-	switch m := msg.(type) {
-	case *BookDelta:
-		h, stream = &m.MarketHeader, "book."+m.Symbol
-	case *MarketTrade:
-		h, stream = &m.MarketHeader, "trades."+m.Symbol
-	case *Ticker:
-		h, stream = &m.MarketHeader, "ticker."+m.Symbol
-	default:
-		return nil, "", false
-	}
-	if h.Type != typ {
+	h, stream := fastStreamKey(msg)
+	if h == nil || h.Type != typ {
 		return nil, "", false
 	}
 	return msg, stream, true
+}
+
+// fastStreamKey returns the header and the stream of a message
+// fastStreamMessage decoded; nil for anything else.
+func fastStreamKey(msg any) (*MarketHeader, string) {
+	switch m := msg.(type) {
+	case *BookDelta:
+		return &m.MarketHeader, "book." + m.Symbol
+	case *MarketTrade:
+		return &m.MarketHeader, "trades." + m.Symbol
+	case *Ticker:
+		return &m.MarketHeader, "ticker." + m.Symbol
+	}
+	return nil, ""
 }
 
 // dispatchStream queues a decoded stream message for its subscription's handler.
@@ -267,13 +260,9 @@ func (c *Client) dispatch() {
 // decodeStream decodes a stream message of type typ and names the stream
 // it belongs to; nil for a type the client does not know or cannot read.
 func decodeStream(typ string, data []byte) (any, string) {
-	switch m := fastStreamMessage(typ, data).(type) {
-	case *BookDelta:
-		return m, "book." + m.Symbol
-	case *MarketTrade:
-		return m, "trades." + m.Symbol
-	case *Ticker:
-		return m, "ticker." + m.Symbol
+	msg := fastStreamMessage(typ, data)
+	if h, stream := fastStreamKey(msg); h != nil {
+		return msg, stream
 	}
 	switch typ {
 	case TypeBookSnapshot:
