@@ -143,14 +143,7 @@ func (s *Server) handleBatch(m *nats.Msg) {
 		}
 		return
 	}
-	s.batches++
-	box := s.boxes[string(inbox)]
-	if box == nil {
-		s.forgetIdleOutboxes()
-		box = &outbox{subject: string(inbox) + ".r"}
-		s.boxes[string(inbox)] = box
-	}
-	box.seen = s.batches
+	box := s.outboxFor(inbox)
 	s.refusals = s.refusals[:0]
 	for len(entries) > 0 {
 		id, body, rest, _ := nextEntry(entries) // checked above
@@ -166,6 +159,20 @@ func (s *Server) handleBatch(m *nats.Msg) {
 	if len(s.refusals) > 0 {
 		_ = s.nc.Publish(box.subject, s.refusals)
 	}
+}
+
+// outboxFor returns the outbox of a client's inbox, made on its first
+// batch, and marks it used now.
+func (s *Server) outboxFor(inbox []byte) *outbox {
+	s.batches++
+	box := s.boxes[string(inbox)]
+	if box == nil {
+		s.forgetIdleOutboxes()
+		box = &outbox{subject: string(inbox) + ".r"}
+		s.boxes[string(inbox)] = box
+	}
+	box.seen = s.batches
+	return box
 }
 
 // forgetIdleOutboxes drops, once maxOutboxes are kept, those whose clients
