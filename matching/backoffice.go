@@ -136,7 +136,7 @@ func (e *Engine) cancelBook(s *symbolState, match func(account string) bool, r R
 	ids := e.scratch[:0]
 	for _, side := range [2]Side{Buy, Sell} {
 		s.book.Orders(side, func(o *restingOrder) bool {
-			if match(o.Data.account) {
+			if match(o.Data.owner.name) {
 				ids = append(ids, o.ID)
 			}
 			return true
@@ -152,7 +152,7 @@ func (e *Engine) cancelIDs(s *symbolState, ids []OrderID, r Reason) {
 	for _, id := range ids {
 		o := s.book.Get(id)
 		side, price := o.Side, o.Price
-		account, acct, entryTS, filled := o.Data.account, o.Data.acct, o.Data.entryTS, o.Data.cumQty > 0
+		account, acct, entryTS, filled := o.Data.owner.name, o.Data.acct, o.Data.entryTS, o.Data.cumQty > 0
 		e.cancelResting(s, o, o.Qty, r)
 		e.level(s, side, price)
 		if r == ReasonNone {
@@ -167,7 +167,7 @@ func (e *Engine) cancelStops(s *symbolState, match func(account string) bool, r 
 	var hit []*stopOrder
 	for _, l := range [2][]*stopOrder{s.stops.buys, s.stops.sells} {
 		for _, so := range l {
-			if match(so.info.account) {
+			if match(so.info.owner.name) {
 				hit = append(hit, so)
 			}
 		}

@@ -103,11 +103,11 @@ func (c *conservation) checkHolds() error {
 	shareHold := map[string]Qty{}
 	open := map[string]int{}
 	add := func(sym string, side Side, leaves Qty, in *orderInfo) {
-		open[in.account]++
+		open[in.owner.name]++
 		if side == Buy {
-			cashHold[in.account] += int64(leaves) * in.perShare
+			cashHold[in.owner.name] += int64(leaves) * in.perShare
 		} else {
-			shareHold[in.account+"/"+sym] += leaves
+			shareHold[in.owner.name+"/"+sym] += leaves
 		}
 	}
 	for _, s := range c.e.sorted {

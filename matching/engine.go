@@ -2,9 +2,10 @@ package matching
 
 import (
 	"fmt"
-	"github.com/mts-krx/mts/internal/inttable"
 	"slices"
+	"strings"
 
+	"github.com/mts-krx/mts/internal/inttable"
 	"github.com/mts-krx/mts/internal/invariants"
 	"github.com/mts-krx/mts/orderbook"
 	"github.com/mts-krx/mts/risk"
@@ -42,7 +43,6 @@ const (
 // orderInfo is the engine's payload on each resting order: everything an
 // execution report needs that the book itself does not keep.
 type orderInfo struct {
-	account       string
 	clientOrderID string
 	typ           OrderType
 	tif           TIF
@@ -54,7 +54,7 @@ type orderInfo struct {
 	stpKey        string        // self-match prevention key: the account, or its group
 	perShare      int64         // what each open share holds (risk on): KRW for buys, 1 for sells
 	acct          risk.Handle   // the account in risk (risk on), for the calls about this order
-	owner         *accountState // the engine's state of the account: its open-order index
+	owner         *accountState // the account (its name) and the engine's state of it
 	entryTS       int64         // when the order was accepted, for surveillance
 }
 
@@ -97,6 +97,11 @@ type cmdStamp struct {
 
 // accountState is the engine's per-account memory for the trading day.
 type accountState struct {
+	// name is the account id, the one string every order and report of the
+	// account shares: not the command's copy, which would keep one string
+	// alive per resting order for the GC to mark, and make comparing two
+	// orders' accounts (self-match) a read of two cold strings.
+	name           string
 	clientOrderIDs map[string]orderRef
 	ordersToday    int
 	risk           risk.Handle // the account in risk, taken at its first order (risk on)
@@ -273,7 +278,8 @@ func (e *Engine) checkSymbol(s *symbolState) {
 func (e *Engine) account(name string) *accountState {
 	a := e.accounts[name]
 	if a == nil {
-		a = &accountState{clientOrderIDs: make(map[string]orderRef)}
+		name = strings.Clone(name) // kept all day: it must not pin the command's buffer
+		a = &accountState{name: name, clientOrderIDs: make(map[string]orderRef)}
 		e.accounts[name] = a
 	}
 	return a

@@ -28,10 +28,10 @@ func (e *Engine) target(c *Command) (s *symbolState, o *restingOrder, so *stopOr
 		}
 		id, known = rf.id, true
 	}
-	if o = s.book.Get(id); o != nil && o.Data.account == c.Account {
+	if o = s.book.Get(id); o != nil && o.Data.owner.name == c.Account {
 		return s, o, nil, id, ReasonNone
 	}
-	if so = s.stops.get(id); so != nil && so.info.account == c.Account {
+	if so = s.stops.get(id); so != nil && so.info.owner.name == c.Account {
 		return s, nil, so, id, ReasonNone
 	}
 	if known {
@@ -196,7 +196,7 @@ func (e *Engine) cancel(c *Command) {
 		q = o.Qty
 	}
 	side, price := o.Side, o.Price
-	account, acct, entryTS, filled := o.Data.account, o.Data.acct, o.Data.entryTS, o.Data.cumQty > 0
+	account, acct, entryTS, filled := o.Data.owner.name, o.Data.acct, o.Data.entryTS, o.Data.cumQty > 0
 	e.cancelResting(s, o, q, ReasonNone)
 	e.level(s, side, price)
 	e.checkLayering(s, account, acct, entryTS, filled)

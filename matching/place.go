@@ -52,9 +52,9 @@ func (e *Engine) place(c *Command) {
 	acct.risk = riskAcct
 	e.nextOrderID++
 	t := taker{id: e.nextOrderID, side: c.Side, price: price, limit: limit, leaves: c.Qty, info: orderInfo{
-		account: c.Account, clientOrderID: c.ClientOrderID, typ: c.Type, tif: c.TIF,
+		clientOrderID: c.ClientOrderID, typ: c.Type, tif: c.TIF,
 		stp: c.STP, qty: c.Qty, stopPrice: c.StopPrice,
-		stpKey: e.stpKeyOf(c.Account, riskAcct), perShare: perShare, acct: riskAcct, owner: acct, entryTS: c.TS,
+		stpKey: e.stpKeyOf(acct.name, riskAcct), perShare: perShare, acct: riskAcct, owner: acct, entryTS: c.TS,
 	}}
 	acct.ordersToday++
 	if c.ClientOrderID != "" {

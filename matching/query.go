@@ -100,10 +100,10 @@ func (e *Engine) orderIn(s *symbolState, account string, id OrderID) (OrderView,
 	if s == nil {
 		return OrderView{}, false
 	}
-	if o := s.book.Get(id); o != nil && o.Data.account == account {
+	if o := s.book.Get(id); o != nil && o.Data.owner.name == account {
 		return restingView(s, o), true
 	}
-	if so := s.stops.get(id); so != nil && so.info.account == account {
+	if so := s.stops.get(id); so != nil && so.info.owner.name == account {
 		return stopView(s, so), true
 	}
 	return OrderView{}, false
@@ -132,7 +132,7 @@ func (e *Engine) OpenOrders(account, symbol string, dst []OrderView) []OrderView
 		}
 		for _, l := range [2][]*stopOrder{s.stops.buys, s.stops.sells} {
 			for _, so := range l {
-				if so.info.account == account {
+				if so.info.owner.name == account {
 					dst = append(dst, stopView(s, so))
 				}
 			}
@@ -150,7 +150,7 @@ func (e *Engine) OpenOrders(account, symbol string, dst []OrderView) []OrderView
 func restingView(s *symbolState, o *restingOrder) OrderView {
 	in := &o.Data
 	return OrderView{
-		Account: in.account, Symbol: s.inst.Symbol, OrderID: o.ID, ClientOrderID: in.clientOrderID, Open: true,
+		Account: in.owner.name, Symbol: s.inst.Symbol, OrderID: o.ID, ClientOrderID: in.clientOrderID, Open: true,
 		Side: o.Side, Type: in.typ, TIF: in.tif, Price: o.Price, StopPrice: in.stopPrice,
 		Qty: in.qty, CumQty: in.cumQty, LeavesQty: o.Qty, CumValue: in.cumValue,
 		Triggered: in.typ == StopLimit, // on the book, so its stop has traded
@@ -160,7 +160,7 @@ func restingView(s *symbolState, o *restingOrder) OrderView {
 func stopView(s *symbolState, so *stopOrder) OrderView {
 	in := &so.info
 	return OrderView{
-		Account: in.account, Symbol: s.inst.Symbol, OrderID: so.id, ClientOrderID: in.clientOrderID, Open: true,
+		Account: in.owner.name, Symbol: s.inst.Symbol, OrderID: so.id, ClientOrderID: in.clientOrderID, Open: true,
 		Side: so.side, Type: in.typ, TIF: in.tif, Price: so.price, StopPrice: in.stopPrice,
 		Qty: in.qty, CumQty: in.cumQty, LeavesQty: so.leaves, CumValue: in.cumValue,
 	}

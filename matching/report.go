@@ -14,7 +14,7 @@ import (
 // append to e.events.
 func (e *Engine) exec(s *symbolState, id OrderID, side Side, price Price, leaves Qty, in *orderInfo, et ExecType, st OrdStatus) *Event {
 	ev := e.newEvent(EvExec, s)
-	ev.Cmd, ev.Account, ev.OrderID, ev.ClientOrderID = e.cur.kind, in.account, id, in.clientOrderID
+	ev.Cmd, ev.Account, ev.OrderID, ev.ClientOrderID = e.cur.kind, in.owner.name, id, in.clientOrderID
 	ev.ExecType, ev.Status, ev.Side, ev.Type, ev.TIF = et, st, side, in.typ, in.tif
 	ev.Price, ev.StopPrice, ev.Qty = price, in.stopPrice, in.qty
 	ev.CumQty, ev.LeavesQty, ev.CumValue = in.cumQty, leaves, in.cumValue
@@ -118,5 +118,5 @@ func (e *Engine) levelEvent(s *symbolState, l orderbook.Level, side Side) {
 func (e *Engine) trade(s *symbolState, t *taker, m *restingOrder, px Price, q Qty) {
 	ev := e.newEvent(EvTrade, s)
 	ev.TradeID, ev.LastPx, ev.LastQty, ev.Side = e.nextTradeID, px, q, t.side
-	ev.OrderID, ev.Account, ev.MakerOrderID, ev.MakerAccount = t.id, t.info.account, m.ID, m.Data.account
+	ev.OrderID, ev.Account, ev.MakerOrderID, ev.MakerAccount = t.id, t.info.owner.name, m.ID, m.Data.owner.name
 }

@@ -48,7 +48,7 @@ func (e *Engine) riskAmend(s *symbolState, o *restingOrder, price Price, qty Qty
 	if e.risk == nil {
 		return ReasonNone
 	}
-	if e.risk.Killed(o.Data.account, s.inst.Symbol) {
+	if e.risk.Killed(o.Data.owner.name, s.inst.Symbol) {
 		return RejKillSwitchActive
 	}
 	if o.Side != Buy || price == o.Price || o.Data.typ == ConditionalLimit {

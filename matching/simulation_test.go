@@ -469,12 +469,12 @@ func checkOpenIndex(e *Engine) error {
 		for _, side := range []Side{Buy, Sell} {
 			s.book.Orders(side, func(o *restingOrder) bool {
 				resting++
-				a := e.accounts[o.Data.account]
+				a := e.accounts[o.Data.owner.name]
 				switch {
 				case a == nil || o.Data.owner != a:
-					err = fmt.Errorf("order %d of %s: its owner is not the account's state", o.ID, o.Data.account)
+					err = fmt.Errorf("order %d of %s: its owner is not the account's state", o.ID, o.Data.owner.name)
 				case a.open.Get(o.ID) != s:
-					err = fmt.Errorf("order %d of %s rests in %s but its account's index does not say so", o.ID, o.Data.account, s.inst.Symbol)
+					err = fmt.Errorf("order %d of %s rests in %s but its account's index does not say so", o.ID, o.Data.owner.name, s.inst.Symbol)
 				}
 				return err == nil
 			})

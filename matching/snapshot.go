@@ -106,7 +106,7 @@ func (w *snapWriter) order(id OrderID, side Side, price Price, leaves Qty, in *o
 	w.Uvarint(uint64(side))
 	w.Varint(int64(price))
 	w.Varint(int64(leaves))
-	w.String(in.account)
+	w.String(in.owner.name)
 	w.String(in.clientOrderID)
 	w.Uvarint(uint64(in.typ))
 	w.Uvarint(uint64(in.tif))
@@ -181,8 +181,8 @@ func (e *Engine) takeRiskHandles() error {
 	}
 	var missing string
 	take := func(in *orderInfo) {
-		if in.acct = e.risk.Handle(in.account); in.acct == (risk.Handle{}) && missing == "" {
-			missing = in.account
+		if in.acct = e.risk.Handle(in.owner.name); in.acct == (risk.Handle{}) && missing == "" {
+			missing = in.owner.name
 		}
 	}
 	for _, s := range e.sorted {
@@ -256,13 +256,17 @@ func (r *snapReader) day(s *symbolState) {
 
 func (r *snapReader) order() (OrderID, Side, Price, Qty, orderInfo) {
 	id, side, price, leaves := OrderID(r.Uvarint()), Side(r.Uvarint()), Price(r.Varint()), Qty(r.Varint())
+	owner := r.e.account(r.String())
 	in := orderInfo{
-		account: r.String(), clientOrderID: r.String(),
-		typ: OrderType(r.Uvarint()), tif: TIF(r.Uvarint()), stp: STPMode(r.Uvarint()),
+		owner:         owner,
+		clientOrderID: r.String(),
+		typ:           OrderType(r.Uvarint()), tif: TIF(r.Uvarint()), stp: STPMode(r.Uvarint()),
 		qty: Qty(r.Varint()), cumQty: Qty(r.Varint()), cumValue: r.Varint(), stopPrice: Price(r.Varint()),
 		stpKey: r.String(), perShare: r.Varint(), entryTS: r.Varint(),
 	}
-	in.owner = r.e.account(in.account)
+	if in.stpKey == owner.name {
+		in.stpKey = owner.name // one string per account (accountState.name)
+	}
 	return id, side, price, leaves, in
 }
 

@@ -14,7 +14,7 @@ func (m STPMode) resolve() STPMode {
 // taker's side is reported by the caller when it stops, or here when it is
 // decremented. It reports whether the taker must stop matching.
 func (e *Engine) selfMatch(s *symbolState, t *taker, m *restingOrder) (stop bool) {
-	e.alert(s, AlertSelfMatch, t.info.account, t.id)
+	e.alert(s, AlertSelfMatch, t.info.owner.name, t.id)
 	switch t.info.stp.resolve() {
 	case STPCancelResting:
 		e.cancelResting(s, m, m.Qty, CxlSelfMatch)

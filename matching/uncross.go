@@ -217,7 +217,7 @@ func (e *Engine) auctionFill(s *symbolState, buy, sell *restingOrder, px Price, 
 		taker, maker = sell, buy
 	}
 	if taker.Data.stpKey == maker.Data.stpKey {
-		e.alert(s, AlertSelfMatch, taker.Data.account, taker.ID)
+		e.alert(s, AlertSelfMatch, taker.Data.owner.name, taker.ID)
 	}
 	e.nextTradeID++
 	s.last, s.traded = px, true
@@ -225,7 +225,7 @@ func (e *Engine) auctionFill(s *symbolState, buy, sell *restingOrder, px Price, 
 	// moved, a write barrier over the whole event while the GC runs.
 	tr := e.newEvent(EvTrade, s)
 	tr.TradeID, tr.LastPx, tr.LastQty, tr.Side = e.nextTradeID, px, q, taker.Side
-	tr.OrderID, tr.Account, tr.MakerOrderID, tr.MakerAccount = taker.ID, taker.Data.account, maker.ID, maker.Data.account
+	tr.OrderID, tr.Account, tr.MakerOrderID, tr.MakerAccount = taker.ID, taker.Data.owner.name, maker.ID, maker.Data.owner.name
 	var bf, sf fees
 	if e.risk != nil {
 		r := e.risk.Fill(buy.Data.acct, sell.Data.acct, s.inst.Symbol, px, q, buy.Data.perShare)
