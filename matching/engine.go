@@ -107,7 +107,8 @@ type accountState struct {
 	risk           risk.Handle // the account in risk, taken at its first order (risk on)
 	// open indexes the account's resting orders (not its stops) by id, so
 	// that its queries and cancel-all do not walk every book (openindex.go).
-	open inttable.Table[OrderID, symbolState]
+	open  inttable.Table[OrderID, symbolState]
+	stale int // entries of open whose order has left its book
 }
 
 // Engine is the deterministic matching core. See the package documentation
@@ -127,12 +128,13 @@ type Engine struct {
 	dayStart    int64  // TS of the last CmdNewDay, or of the first command applied
 	marketPhase Phase  // the phase last set for every symbol at once
 
-	cur     cmdStamp       // the command being applied
-	events  []Event        // reused by every Apply
-	fresh   int            // events' array is zero from here to its cap (slot)
-	scratch []OrderID      // reused by kill switch walks
-	auction []AuctionOrder // reused by auction walks
-	dirty   []*symbolState // auction books this command changed, first change first
+	cur      cmdStamp       // the command being applied
+	events   []Event        // reused by every Apply
+	fresh    int            // events' array is zero from here to its cap (slot)
+	scratch  []OrderID      // reused by kill switch walks
+	staleIDs []OrderID      // reused by purgeIndex
+	auction  []AuctionOrder // reused by auction walks
+	dirty    []*symbolState // auction books this command changed, first change first
 }
 
 // NewEngine builds an engine over the given instruments. It fails on invalid

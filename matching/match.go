@@ -46,7 +46,7 @@ func (e *Engine) finish(s *symbolState, t *taker, et ExecType, st OrdStatus, r R
 // rest puts the remainder of a day order on the book.
 func (e *Engine) rest(s *symbolState, t *taker) {
 	o := s.book.Add(t.id, t.side, t.price, t.leaves, t.info)
-	indexOpen(s, o)
+	e.indexOpen(s, o)
 	e.levelEvent(s, o.Level(), t.side)
 }
 

@@ -457,11 +457,22 @@ func (k *simChecker) books(e *Engine) error {
 
 // checkOpenIndex checks every account's index of resting orders against
 // the books: each resting order is in its account's index under its symbol,
-// and the indexes hold nothing else.
+// and the indexes hold nothing else but as many stale entries (orders no
+// longer on their book) as each account counts.
 func checkOpenIndex(e *Engine) error {
 	indexed := 0
-	for _, a := range e.accounts {
-		indexed += a.open.Len()
+	for name, a := range e.accounts {
+		stale := 0
+		a.open.All(func(id OrderID, s *symbolState) bool {
+			if s.book.Get(id) == nil {
+				stale++
+			}
+			return true
+		})
+		if stale != a.stale {
+			return fmt.Errorf("account %s: %d stale index entries, it counts %d", name, stale, a.stale)
+		}
+		indexed += a.open.Len() - stale
 	}
 	resting := 0
 	for _, s := range e.sorted {

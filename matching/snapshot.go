@@ -230,7 +230,7 @@ func (r *snapReader) symbol() {
 				r.Fail("bad order %d in %s", id, name)
 				return
 			}
-			indexOpen(s, s.book.Add(id, side, price, leaves, info))
+			r.e.indexOpen(s, s.book.Add(id, side, price, leaves, info))
 		}
 	}
 	for range 2 {
