@@ -100,17 +100,22 @@ func (t *Table[K, V]) find(k K) (*slot[K, V], bool) {
 }
 
 // Del removes k, if stored, and closes the gap it leaves in its probe run.
-func (t *Table[K, V]) Del(k K) {
+func (t *Table[K, V]) Del(k K) { t.Take(k) }
+
+// Take removes k and returns what was stored under it (nil if nothing was):
+// a Get and a Del in one probe run.
+func (t *Table[K, V]) Take(k K) *V {
 	if t.n == 0 {
-		return
+		return nil
 	}
 	m := t.mask()
 	i := t.home(k)
 	for ; t.slots[i].key != k || t.slots[i].val == nil; i = (i + 1) & m {
 		if t.slots[i].val == nil {
-			return // not stored
+			return nil // not stored
 		}
 	}
+	v := t.slots[i].val
 	t.n--
 	// Walk the rest of the run: an entry whose home is not cyclically in
 	// (gap, j] can move back into the gap, which moves the gap to j.
@@ -122,6 +127,7 @@ func (t *Table[K, V]) Del(k K) {
 		}
 	}
 	t.slots[i] = slot[K, V]{}
+	return v
 }
 
 // All calls fn for each stored key and value until fn returns false. fn

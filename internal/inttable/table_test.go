@@ -34,6 +34,11 @@ func TestTableAgainstMap(t *testing.T) {
 			case 1:
 				tb.Del(k)
 				delete(ref, k)
+			case 2:
+				if got, want := tb.Take(k), ref[k]; got != want {
+					t.Fatalf("keys<%d step %d: take(%d) = %p, want %p", keys, step, k, got, want)
+				}
+				delete(ref, k)
 			}
 			if got, want := tb.Get(k), ref[k]; got != want {
 				t.Fatalf("keys<%d step %d: get(%d) = %p, want %p", keys, step, k, got, want)
