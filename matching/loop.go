@@ -103,6 +103,18 @@ type LoopConfig struct {
 
 	// OnSnapshotError, if set, hears about snapshots that could not be saved.
 	OnSnapshotError func(seq uint64, err error)
+	// OnCommit, if set, hears about each batch made durable, before its
+	// replies go out, on the commit goroutine: it must be quick (a metrics
+	// update).
+	OnCommit func(CommitStats)
+}
+
+// CommitStats describes one batch the loop made durable, for metrics.
+type CommitStats struct {
+	Commands int           // commands journaled (reads are not counted)
+	Events   int           // events they produced
+	Bytes    int           // encoded record bytes written
+	Sync     time.Duration // the journal append, its fsync included
 }
 
 func (c *LoopConfig) defaults() error {
@@ -497,8 +509,12 @@ func (l *Loop) append(b *Batch) error {
 	if len(b.records) == 0 {
 		return nil
 	}
+	start := time.Now()
 	if err := l.cfg.Journal.Append(b.records); err != nil {
 		return err
+	}
+	if l.cfg.OnCommit != nil {
+		l.cfg.OnCommit(CommitStats{Commands: len(b.cmds), Events: len(b.events), Bytes: len(b.buf), Sync: time.Since(start)})
 	}
 	l.committed.Store(b.lastSeq())
 	return nil

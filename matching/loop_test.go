@@ -380,3 +380,68 @@ func TestLoopReadWaitsForDurable(t *testing.T) {
 		t.Errorf("%d Appends for one command and one read, want 1", j.appends)
 	}
 }
+
+// TestLoopOnCommit: the commit hook hears about every journaled command
+// and event, with the bytes written and a sync time, before the batch's
+// replies go out; a read-only batch is not reported.
+func TestLoopOnCommit(t *testing.T) {
+	j := &memJournal{}
+	var mu sync.Mutex
+	var got CommitStats
+	var batches, untimed int
+	l := newTestLoop(t, j, nil, func(c *LoopConfig) {
+		c.OnCommit = func(s CommitStats) {
+			mu.Lock()
+			defer mu.Unlock()
+			batches++
+			got.Commands += s.Commands
+			got.Events += s.Events
+			got.Bytes += s.Bytes
+			if s.Sync <= 0 {
+				untimed++
+			}
+		}
+	})
+	const n = 40
+	events := 0
+	for i := range n {
+		res := submitWait(t, l, order("A", i))
+		events += len(res.Events)
+		mu.Lock()
+		if got.Commands < i+1 {
+			t.Fatalf("command %d replied before its commit was reported", i+1)
+		}
+		mu.Unlock()
+	}
+	submitRead(t, l)
+	mu.Lock()
+	defer mu.Unlock()
+	bytes := 0
+	for _, r := range j.recs {
+		bytes += len(r.Payload)
+	}
+	if got.Commands != n || got.Events != events || got.Bytes != bytes || batches == 0 || untimed != 0 {
+		t.Errorf("reported %+v over %d batches (%d untimed); want %d commands, %d events, %d bytes",
+			got, batches, untimed, n, events, bytes)
+	}
+}
+
+// submitWait submits cmd and waits for its result.
+func submitWait(t *testing.T, l *Loop, cmd Command) *Result {
+	t.Helper()
+	done := make(chan *Result, 1)
+	if err := l.Submit(&Request{Cmd: cmd, Reply: func(r *Result) { done <- r }}); err != nil {
+		t.Fatal(err)
+	}
+	return <-done
+}
+
+// submitRead submits a read that looks at nothing and waits for its reply.
+func submitRead(t *testing.T, l *Loop) {
+	t.Helper()
+	done := make(chan struct{})
+	if err := l.Submit(&Request{Read: func(*Engine) {}, Reply: func(*Result) { close(done) }}); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+}

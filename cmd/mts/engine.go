@@ -31,6 +31,8 @@ type engineOptions struct {
 	// with the recovered sequence number: the place to bring consumers of
 	// the journal (the market-data builder) up to the engine's state.
 	BeforeStart func(h *engineHost, seq uint64) error
+	// OnCommit, if set, hears about each batch made durable (metrics).
+	OnCommit func(matching.CommitStats)
 }
 
 // engineHost is a running engine: journal open, state recovered, loop
@@ -98,6 +100,7 @@ func openEngine(opts engineOptions) (*engineHost, error) {
 		Engine: e, Journal: h.store, Snapshots: h.store, Publisher: opts.Publisher,
 		Clock: clock, SnapshotEvery: opts.SnapshotEvery, SnapshotInterval: opts.SnapshotInterval,
 		OnSnapshotError: func(seq uint64, err error) { log.Error("snapshot not saved", "seq", seq, "err", err) },
+		OnCommit:        opts.OnCommit,
 	})
 	if err != nil {
 		j.Close()
