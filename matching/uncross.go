@@ -26,20 +26,16 @@ func (e *Engine) participants(s *symbolState, bidFloor, askCeil Price) (orders [
 	c := &s.ind
 	// At most every order on the book takes part: one allocation of that
 	// size rather than a series of doublings on a large book.
-	orders, refs = slices.Grow(c.orders[:0], s.book.Len()), slices.Grow(c.refs[:0], s.book.Len())
-	for _, side := range [2]Side{Buy, Sell} {
-		s.book.Orders(side, func(o *restingOrder) bool {
-			if side == Buy && o.Price < bidFloor || side == Sell && o.Price > askCeil {
-				return false
-			}
-			p := o.Price
-			if o.Data.typ == Market {
-				p = 0
-			}
-			orders = append(orders, AuctionOrder{ID: o.ID, Side: o.Side, Price: p, Qty: o.Qty, Seq: uint64(len(orders))})
-			refs = append(refs, o)
-			return true
-		})
+	refs = slices.Grow(c.refs[:0], s.book.Len())
+	refs = s.book.AppendOrders(refs, Buy, func(p Price) bool { return p >= bidFloor })
+	refs = s.book.AppendOrders(refs, Sell, func(p Price) bool { return p <= askCeil })
+	orders = slices.Grow(c.orders[:0], len(refs))
+	for i, o := range refs {
+		p := o.Price
+		if o.Data.typ == Market {
+			p = 0
+		}
+		orders = append(orders, AuctionOrder{ID: o.ID, Side: o.Side, Price: p, Qty: o.Qty, Seq: uint64(i)})
 	}
 	c.orders, c.refs = orders, refs
 	return orders, refs
