@@ -58,7 +58,7 @@ type Book[T any] struct {
 	bids, asks bookSide[T]
 	index      inttable.Table[OrderID, Order[T]]
 
-	freeOrders *Order[T] // singly linked through next
+	freeOrders *Order[T]  // singly linked through next
 	chunk      []Order[T] // orders allocated but never handed out (newOrder)
 	chunkLen   int        // the size of the last chunk
 	freeLevels []*level[T]
