@@ -10,7 +10,7 @@ func (e *Engine) target(c *Command) (s *symbolState, o *restingOrder, so *stopOr
 	if r := validateIdentity(c); r != ReasonNone {
 		return nil, nil, nil, 0, r
 	}
-	if s = e.symbols[c.Symbol]; s == nil {
+	if s = e.symbol(c.Symbol); s == nil {
 		return nil, nil, nil, 0, RejUnknownSymbol
 	}
 	if s.phase == PhaseClosed {

@@ -7,7 +7,7 @@ func (e *Engine) validatePlace(c *Command) (*symbolState, Reason) {
 	if r := validateIdentity(c); r != ReasonNone {
 		return nil, r
 	}
-	s := e.symbols[c.Symbol]
+	s := e.symbol(c.Symbol)
 	if s == nil {
 		return nil, RejUnknownSymbol
 	}
