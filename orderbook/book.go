@@ -299,7 +299,7 @@ func (l *level[T]) unlink(o *Order[T]) {
 // 100,000 orders is then a few hundred objects for the GC to mark, not
 // 100,000, and an order's neighbours in time are its neighbours in memory.
 // Chunks double from 16 orders to maxChunkOrders, so that a thin book stays
-// small; 512 orders of any size fill whole 8 KiB heap pages.
+// small; a chunk of 512 fills whole 8 KiB heap pages (maxChunkOrders).
 func (b *Book[T]) newOrder() *Order[T] {
 	if o := b.freeOrders; o != nil {
 		b.freeOrders = o.next

@@ -15,11 +15,10 @@ func (b *Book[T]) AppendOrders(dst []*Order[T], side Side, within func(Price) bo
 		pos int       // where it goes in dst
 		end int       // end of the level's stretch
 	}
-	start := len(dst)
 	// The levels and their stretches first: a walk of the tree, not of
 	// the orders.
 	var runs []run
-	n := start
+	n := len(dst)
 	b.side(side).levels.Scan(func(_ Price, l *level[T]) bool {
 		if !within(l.price) {
 			return false
