@@ -320,6 +320,11 @@ func (b *Book[T]) newOrder() *Order[T] {
 // that is a multiple of 16 bytes, so no page is left part-used.
 const maxChunkOrders = 512
 
+// releaseOrder puts o on the free list. Its payload stays until Add
+// overwrites it: clearing it here costs a write barrier for every pointer in
+// it while the GC is marking, and the path that releases most orders at once
+// (an auction uncross empties much of a book) is where a GC cycle starts.
+// What the payload refers to stays reachable only until o is reused.
 func (b *Book[T]) releaseOrder(o *Order[T]) {
 	o.next = b.freeOrders
 	b.freeOrders = o
