@@ -1,5 +1,7 @@
 package matching
 
+import "time"
+
 // Batch is one group of commands the loop applied together and journals
 // with one sync, and the reads that ran between them. A Publisher sees its
 // commands after it is durable; all of it is reused for a later batch once
@@ -17,6 +19,8 @@ type Batch struct {
 	snapshot []byte // engine snapshot taken after this batch, if any
 	snapSeq  uint64
 	snapHash [32]byte
+
+	applying time.Duration // the apply goroutine's time filling it (CommitStats.Apply)
 }
 
 func newBatch() *Batch { return &Batch{} }
@@ -44,6 +48,7 @@ func (b *Batch) reset() {
 	clear(b.reqs) // drop references to requests already answered
 	b.reqs, b.cmdOf, b.cmds, b.ends, b.events = b.reqs[:0], b.cmdOf[:0], b.cmds[:0], b.ends[:0], b.events[:0]
 	b.buf, b.offs, b.records, b.snapshot = b.buf[:0], b.offs[:0], b.records[:0], b.snapshot[:0]
+	b.applying = 0
 }
 
 func (b *Batch) add(r *Request, cmd *Command, evs []Event) {

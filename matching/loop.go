@@ -115,6 +115,10 @@ type CommitStats struct {
 	Events   int           // events they produced
 	Bytes    int           // encoded record bytes written
 	Sync     time.Duration // the journal append, its fsync included
+	// Apply is the time the apply goroutine spent applying the batch's
+	// commands (and reads): summed over batches and divided by wall time,
+	// how busy the engine itself is.
+	Apply time.Duration
 }
 
 func (c *LoopConfig) defaults() error {
@@ -427,11 +431,13 @@ func (l *Loop) freeBatch() *Batch {
 // fill applies requests into b until a batch cap is reached and returns how
 // many it took.
 func (l *Loop) fill(b *Batch, reqs []*Request) int {
+	start := time.Now()
 	n := 0
 	for n < len(reqs) && !l.batchFull(b) {
 		l.apply(b, reqs[n])
 		n++
 	}
+	b.applying += time.Since(start)
 	return n
 }
 
@@ -514,7 +520,7 @@ func (l *Loop) append(b *Batch) error {
 		return err
 	}
 	if l.cfg.OnCommit != nil {
-		l.cfg.OnCommit(CommitStats{Commands: len(b.cmds), Events: len(b.events), Bytes: len(b.buf), Sync: time.Since(start)})
+		l.cfg.OnCommit(CommitStats{Commands: len(b.cmds), Events: len(b.events), Bytes: len(b.buf), Sync: time.Since(start), Apply: b.applying})
 	}
 	l.committed.Store(b.lastSeq())
 	return nil

@@ -382,8 +382,9 @@ func TestLoopReadWaitsForDurable(t *testing.T) {
 }
 
 // TestLoopOnCommit: the commit hook hears about every journaled command
-// and event, with the bytes written and a sync time, before the batch's
-// replies go out; a read-only batch is not reported.
+// and event, with the bytes written, a sync time and the time applying
+// them took, before the batch's replies go out; a read-only batch is not
+// reported.
 func TestLoopOnCommit(t *testing.T) {
 	j := &memJournal{}
 	var mu sync.Mutex
@@ -397,6 +398,7 @@ func TestLoopOnCommit(t *testing.T) {
 			got.Commands += s.Commands
 			got.Events += s.Events
 			got.Bytes += s.Bytes
+			got.Apply += s.Apply
 			if s.Sync <= 0 {
 				untimed++
 			}
@@ -420,7 +422,7 @@ func TestLoopOnCommit(t *testing.T) {
 	for _, r := range j.recs {
 		bytes += len(r.Payload)
 	}
-	if got.Commands != n || got.Events != events || got.Bytes != bytes || batches == 0 || untimed != 0 {
+	if got.Commands != n || got.Events != events || got.Bytes != bytes || batches == 0 || untimed != 0 || got.Apply <= 0 {
 		t.Errorf("reported %+v over %d batches (%d untimed); want %d commands, %d events, %d bytes",
 			got, batches, untimed, n, events, bytes)
 	}

@@ -27,6 +27,9 @@ func TestEngineCommitMetrics(t *testing.T) {
 	if got := metricValue(t, text, "mts_engine_batch_commands_sum"); got != committed {
 		t.Errorf("batch size sum %v, want %v", got, committed)
 	}
+	if got := metricValue(t, text, "mts_engine_apply_seconds_total"); got <= 0 {
+		t.Errorf("mts_engine_apply_seconds_total = %v after %v commands", got, committed)
+	}
 	syncs := metricValue(t, text, "mts_engine_journal_sync_seconds_count")
 	if syncs < 1 || syncs != metricValue(t, text, "mts_engine_batch_commands_count") {
 		t.Errorf("%v journal syncs observed, %v batches", syncs, metricValue(t, text, "mts_engine_batch_commands_count"))

@@ -443,13 +443,15 @@ func (n *node) readiness() []check {
 
 // commitMetrics exports what the loop reports of each durable batch: how
 // long the journal took to sync it (the floor under every order's
-// latency), how many commands it carried, and running totals.
+// latency), how many commands it carried, running totals, and the engine
+// goroutine's busy time.
 type commitMetrics struct {
 	sync     prometheus.Histogram
 	batch    prometheus.Histogram
 	commands prometheus.Counter
 	events   prometheus.Counter
 	bytes    prometheus.Counter
+	apply    prometheus.Counter
 }
 
 func newCommitMetrics(reg prometheus.Registerer) *commitMetrics {
@@ -465,8 +467,10 @@ func newCommitMetrics(reg prometheus.Registerer) *commitMetrics {
 		commands: prometheus.NewCounter(prometheus.CounterOpts{Name: "mts_engine_commands_total", Help: "Commands journaled."}),
 		events:   prometheus.NewCounter(prometheus.CounterOpts{Name: "mts_engine_events_total", Help: "Events the journaled commands produced."}),
 		bytes:    prometheus.NewCounter(prometheus.CounterOpts{Name: "mts_engine_journal_bytes_total", Help: "Encoded record bytes written to the journal."}),
+		apply: prometheus.NewCounter(prometheus.CounterOpts{Name: "mts_engine_apply_seconds_total",
+			Help: "Time the engine goroutine spent applying commands; its rate is how busy matching is (1 = saturated)."}),
 	}
-	reg.MustRegister(m.sync, m.batch, m.commands, m.events, m.bytes)
+	reg.MustRegister(m.sync, m.batch, m.commands, m.events, m.bytes, m.apply)
 	return m
 }
 
@@ -476,6 +480,7 @@ func (m *commitMetrics) observe(s matching.CommitStats) {
 	m.commands.Add(float64(s.Commands))
 	m.events.Add(float64(s.Events))
 	m.bytes.Add(float64(s.Bytes))
+	m.apply.Add(s.Apply.Seconds())
 }
 
 // registerEngineMetrics exports the loop's progress and health.
