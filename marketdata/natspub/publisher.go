@@ -239,7 +239,8 @@ func (p *Publisher) beforeStart() error {
 	return nil
 }
 
-// Start subscribes to md.*.snapshot and starts the publisher goroutine.
+// Start subscribes to md.*.snapshot, waits until the server has the
+// subscription, and starts the publisher goroutine.
 func (p *Publisher) Start() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -251,6 +252,14 @@ func (p *Publisher) Start() error {
 	}
 	sub, err := p.nc.Subscribe(snapshotWildcard, p.onSnapshot)
 	if err != nil {
+		return fmt.Errorf("natspub: subscribe %s: %w", snapshotWildcard, err)
+	}
+	// The subscription is only buffered so far: until the server has it, a
+	// snapshot request from another connection finds no responder, which a
+	// gateway would take for a symbol nobody publishes. A round trip makes
+	// Start's return mean that requests are answered.
+	if err := p.nc.Flush(); err != nil {
+		sub.Unsubscribe()
 		return fmt.Errorf("natspub: subscribe %s: %w", snapshotWildcard, err)
 	}
 	p.snapSub, p.started = sub, true
