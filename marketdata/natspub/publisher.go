@@ -258,7 +258,7 @@ func (p *Publisher) Start() error {
 	// snapshot request from another connection finds no responder, which a
 	// gateway would take for a symbol nobody publishes. A round trip makes
 	// Start's return mean that requests are answered.
-	if err := p.nc.Flush(); err != nil {
+	if err := p.nc.FlushTimeout(5 * time.Second); err != nil {
 		sub.Unsubscribe()
 		return fmt.Errorf("natspub: subscribe %s: %w", snapshotWildcard, err)
 	}
