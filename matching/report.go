@@ -3,6 +3,7 @@ package matching
 import (
 	"slices"
 
+	"github.com/mts-krx/mts/internal/hugepage"
 	"github.com/mts-krx/mts/orderbook"
 )
 
@@ -57,8 +58,16 @@ func (e *Engine) slot() *Event {
 // reserve makes room for n more events in one allocation. It leaves
 // e.fresh alone: slices.Grow copies the old array up to its capacity, stale
 // slots included, so the new one is zero only from where the old one was.
+//
+// An uncross of a large book reserves tens of megabytes and writes them at
+// once; hugepage.Advise turns the thousands of first-touch page faults that
+// would cost (about 10 µs each on a VM) into a few dozen.
 func (e *Engine) reserve(n int) {
+	if cap(e.events)-len(e.events) >= n {
+		return
+	}
 	e.events = slices.Grow(e.events, n)
+	hugepage.Advise(e.events)
 }
 
 // execResting reports on an order that is on the book.

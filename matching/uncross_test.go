@@ -199,17 +199,20 @@ func auctionEngine(b testing.TB, n int) (*Engine, uint64) {
 func BenchmarkEngineUncross(b *testing.B) {
 	var events int
 	var cpu time.Duration
+	var faults int64
 	for range b.N {
 		b.StopTimer()
 		e, seq := auctionEngine(b, 100_000)
 		runtime.GC() // the set-up's garbage is not the uncross's
 		b.StartTimer()
-		start := cpuNow()
+		start, faults0 := cpuNow(), minorFaults()
 		events = len(e.Apply(&Command{Kind: CmdSetPhase, Seq: seq + 1, Symbol: "005930", Phase: PhaseContinuous}))
 		cpu += cpuNow() - start
+		faults += minorFaults() - faults0
 	}
 	b.ReportMetric(float64(events), "events")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(faults)/float64(b.N), "faults/op")
 }
 
 // BenchmarkAuctionPlace is one order entered into a 100,000-order auction
