@@ -72,13 +72,14 @@ type Auction struct {
 
 // MarketStatusMessage converts an EvMarketStatus event.
 func MarketStatusMessage(e *matching.Event) MarketStatus {
+	x := e.Extras()
 	m := MarketStatus{
 		Type: "marketStatus", Seq: e.Seq, TS: FormatTS(e.TS), Request: e.Cmd.String(), Symbol: e.Symbol,
 		Phase: enum(e.Phase.String(), uint8(e.Phase)), Reason: api.Code(e.Reason.Code()),
-		Price: optional(int64(e.Price)), Text: e.Text,
+		Price: optional(int64(e.Price)), Text: x.Text,
 	}
-	if e.Until != 0 {
-		m.Until = FormatTS(e.Until)
+	if x.Until != 0 {
+		m.Until = FormatTS(x.Until)
 	}
 	return m
 }
@@ -106,7 +107,7 @@ func ExecutionReport(e *matching.Event) api.ExecutionReport {
 		AvgPx:  AvgPx(num, den),
 		LastPx: optional(int64(e.LastPx)), LastQty: optional(int64(e.LastQty)),
 		Fee: optional(e.Fee), Tax: optional(e.Tax),
-		RefOrderID: orderID(e.RefOrderID),
+		RefOrderID: orderID(e.Extras().RefOrderID),
 	}
 	if e.Liquidity != 0 {
 		r.Liquidity = e.Liquidity.String()
@@ -140,14 +141,15 @@ func BookLevel(e *matching.Event) api.BookLevel {
 // present (an account can hold nothing); Shares and SharesHold on share
 // commands only.
 func AccountUpdate(e *matching.Event) api.AccountUpdate {
+	x := e.Extras()
 	u := api.AccountUpdate{
 		Type: api.TypeAccount, Seq: e.Seq, TS: FormatTS(e.TS), Request: e.Cmd.String(),
-		Account: e.Account, RequestID: e.RequestID, Reason: api.Code(e.Reason.Code()),
-		Symbol: e.Symbol, Amount: optional(e.Amount),
-		Cash: number(e.Cash), CashHold: number(e.CashHold), Text: e.Text,
+		Account: e.Account, RequestID: x.RequestID, Reason: api.Code(e.Reason.Code()),
+		Symbol: e.Symbol, Amount: optional(x.Amount),
+		Cash: number(x.Cash), CashHold: number(x.CashHold), Text: x.Text,
 	}
 	if e.Symbol != "" {
-		u.Shares, u.SharesHold = number(int64(e.Shares)), number(int64(e.SharesHold))
+		u.Shares, u.SharesHold = number(int64(x.Shares)), number(int64(x.SharesHold))
 	}
 	return u
 }
@@ -157,7 +159,7 @@ func KillSwitchUpdate(e *matching.Event) api.KillSwitchUpdate {
 	return api.KillSwitchUpdate{
 		Type: api.TypeKillSwitch, Seq: e.Seq, TS: FormatTS(e.TS), Scope: enum(e.Scope.String(), uint8(e.Scope)),
 		Account: e.Account, Symbol: e.Symbol, Active: e.Active, Count: e.Count,
-		Reason: api.Code(e.Reason.Code()), Text: e.Text,
+		Reason: api.Code(e.Reason.Code()), Text: e.Extras().Text,
 	}
 }
 

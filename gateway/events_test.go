@@ -112,7 +112,7 @@ func TestMessageRejection(t *testing.T) {
 		Kind: matching.EvExec, Seq: 2, TS: 1795564800000000000, Symbol: "005930", Account: "A1",
 		ClientOrderID: "x", Cmd: matching.CmdPlace, ExecType: matching.ExecRejected,
 		Status: matching.StatusRejected, Reason: matching.RejPriceOffTick, Side: matching.Sell,
-		Type: matching.Limit, TIF: matching.Day, Price: 70950, Qty: 10, RefOrderID: 0,
+		Type: matching.Limit, TIF: matching.Day, Price: 70950, Qty: 10,
 	}
 	want := `{"type":"execution","seq":2,"ts":"2026-11-25T00:00:00Z","account":"A1","symbol":"005930","clientOrderId":"x","request":"order.place","execType":"rejected","status":"rejected","reason":"PRICE_OFF_TICK","side":"sell","ordType":"limit","tif":"day","price":"70950","qty":"10","cumQty":"0","leavesQty":"0","avgPx":"0"}`
 	checkJSON(t, &ev, want)
@@ -120,7 +120,7 @@ func TestMessageRejection(t *testing.T) {
 	dup := matching.Event{
 		Kind: matching.EvExec, Seq: 3, Symbol: "005930", Account: "A1", ClientOrderID: "c1",
 		Cmd: matching.CmdPlace, ExecType: matching.ExecRejected, Status: matching.StatusRejected,
-		Reason: matching.RejDuplicateClientOrderID, RefOrderID: 1,
+		Reason: matching.RejDuplicateClientOrderID, Extra: &matching.Extra{RefOrderID: 1},
 	}
 	want = `{"type":"execution","seq":3,"ts":"1970-01-01T00:00:00Z","account":"A1","symbol":"005930","clientOrderId":"c1","request":"order.place","execType":"rejected","status":"rejected","reason":"DUPLICATE_CLIENT_ORDER_ID","qty":"0","cumQty":"0","leavesQty":"0","avgPx":"0","refOrderId":"1"}`
 	checkJSON(t, &dup, want)

@@ -62,13 +62,13 @@ func TestMessageBackOffice(t *testing.T) {
 		ev   matching.Event
 		want string
 	}{
-		{matching.Event{Kind: matching.EvAccount, Seq: 1, TS: ts, Cmd: matching.CmdOpenAccount, Account: "A1", RequestID: "r1"},
+		{matching.Event{Kind: matching.EvAccount, Seq: 1, TS: ts, Cmd: matching.CmdOpenAccount, Account: "A1", Extra: &matching.Extra{RequestID: "r1"}},
 			`{"type":"account","seq":1,"ts":"2026-11-25T00:00:00Z","request":"account.open","account":"A1","requestId":"r1","cash":"0","cashHold":"0"}`},
-		{matching.Event{Kind: matching.EvAccount, Seq: 2, TS: ts, Cmd: matching.CmdDeposit, Account: "A1", RequestID: "r2", Amount: 10_000_000, Cash: 10_000_000, CashHold: 0, Text: "wire in"},
+		{matching.Event{Kind: matching.EvAccount, Seq: 2, TS: ts, Cmd: matching.CmdDeposit, Account: "A1", Extra: &matching.Extra{RequestID: "r2", Amount: 10_000_000, Cash: 10_000_000, Text: "wire in"}},
 			`{"type":"account","seq":2,"ts":"2026-11-25T00:00:00Z","request":"account.deposit","account":"A1","requestId":"r2","amount":"10000000","cash":"10000000","cashHold":"0","text":"wire in"}`},
-		{matching.Event{Kind: matching.EvAccount, Seq: 3, TS: ts, Cmd: matching.CmdDebitShares, Account: "A1", RequestID: "r3", Symbol: "005930", Amount: 5, Reason: matching.RejInsufficientHoldings, Cash: 10_000_000},
+		{matching.Event{Kind: matching.EvAccount, Seq: 3, TS: ts, Cmd: matching.CmdDebitShares, Account: "A1", Symbol: "005930", Reason: matching.RejInsufficientHoldings, Extra: &matching.Extra{RequestID: "r3", Amount: 5, Cash: 10_000_000}},
 			`{"type":"account","seq":3,"ts":"2026-11-25T00:00:00Z","request":"account.debitShares","account":"A1","requestId":"r3","reason":"INSUFFICIENT_HOLDINGS","symbol":"005930","amount":"5","cash":"10000000","cashHold":"0","shares":"0","sharesHold":"0"}`},
-		{matching.Event{Kind: matching.EvKillSwitch, Seq: 4, TS: ts, Cmd: matching.CmdKillSwitch, Scope: matching.KillAccount, Account: "A1", Active: true, Count: 3, Text: "margin call"},
+		{matching.Event{Kind: matching.EvKillSwitch, Seq: 4, TS: ts, Cmd: matching.CmdKillSwitch, Scope: matching.KillAccount, Account: "A1", Active: true, Count: 3, Extra: &matching.Extra{Text: "margin call"}},
 			`{"type":"killSwitch","seq":4,"ts":"2026-11-25T00:00:00Z","scope":"account","account":"A1","active":true,"count":3,"text":"margin call"}`},
 		{matching.Event{Kind: matching.EvKillSwitch, Seq: 5, TS: ts, Cmd: matching.CmdKillSwitch, Scope: matching.KillGlobal},
 			`{"type":"killSwitch","seq":5,"ts":"2026-11-25T00:00:00Z","scope":"global","active":false,"count":0}`},
@@ -80,7 +80,7 @@ func TestMessageBackOffice(t *testing.T) {
 			`{"type":"alert","seq":8,"ts":"2026-11-25T00:00:00Z","alert":"order_to_trade","request":"order.place","account":"A1","symbol":"005930","orders":201,"fills":0}`},
 		{matching.Event{Kind: matching.EvMarketStatus, Seq: 9, TS: ts, Cmd: matching.CmdSetPhase, Symbol: "005930", Phase: matching.PhaseContinuous, Price: 70900},
 			`{"type":"marketStatus","seq":9,"ts":"2026-11-25T00:00:00Z","request":"admin.setPhase","symbol":"005930","phase":"continuous","price":"70900"}`},
-		{matching.Event{Kind: matching.EvMarketStatus, Seq: 10, TS: ts, Cmd: matching.CmdPlace, Symbol: "005930", Phase: matching.PhaseVIAuction, Until: ts + 135e9, Text: "static"},
+		{matching.Event{Kind: matching.EvMarketStatus, Seq: 10, TS: ts, Cmd: matching.CmdPlace, Symbol: "005930", Phase: matching.PhaseVIAuction, Extra: &matching.Extra{Until: ts + 135e9, Text: "static"}},
 			`{"type":"marketStatus","seq":10,"ts":"2026-11-25T00:00:00Z","request":"order.place","symbol":"005930","phase":"vi_auction","until":"2026-11-25T00:02:15Z","text":"static"}`},
 		{matching.Event{Kind: matching.EvMarketStatus, Seq: 11, TS: ts, Cmd: matching.CmdSetPhase, Phase: 9, Reason: matching.RejInvalidPhase},
 			`{"type":"marketStatus","seq":11,"ts":"2026-11-25T00:00:00Z","request":"admin.setPhase","phase":"unknown(9)","reason":"INVALID_PHASE"}`},

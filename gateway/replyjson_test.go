@@ -22,7 +22,7 @@ func TestEncodeReplyMatchesMarshal(t *testing.T) {
 		CumValue: 1779000, LastPx: 71200, LastQty: 15, Liquidity: matching.Taker, TradeID: 3, Fee: 160, Tax: 20,
 	}
 	reject := matching.Event{Kind: matching.EvExec, Seq: 8, Account: "A6", Symbol: "005930", Cmd: matching.CmdPlace,
-		ExecType: matching.ExecRejected, Status: matching.StatusRejected, Reason: matching.Reason(1), RefOrderID: 5}
+		ExecType: matching.ExecRejected, Status: matching.StatusRejected, Reason: matching.Reason(1), Extra: &matching.Extra{RefOrderID: 5}}
 	res := api.OrderResult{Seq: 7, Reports: []api.ExecutionReport{ExecutionReport(&fill), ExecutionReport(&reject)}}
 	replies := []api.Reply{
 		{ID: json.RawMessage(`12345`), Status: 200, Result: res},

@@ -205,10 +205,11 @@ func BuilderEvent(ev *matching.Event) (matching.Event, bool) {
 	out := matching.Event{
 		Kind: ev.Kind, Seq: ev.Seq, Symbol: ev.Symbol, Side: ev.Side, Price: ev.Price, Qty: ev.Qty, Count: ev.Count,
 		LastPx: ev.LastPx, LastQty: ev.LastQty, TradeID: ev.TradeID, Cmd: ev.Cmd, Reason: ev.Reason, Phase: ev.Phase,
-		Until: ev.Until,
 	}
 	if ev.Kind == matching.EvMarketStatus {
-		out.Text = ev.Text // what triggered a VI; other events' text is private
+		// A VI's end and what triggered it; other events' extras are
+		// private. Shared, not copied: an Extra is never changed.
+		out.Extra = ev.Extra
 	}
 	return out, true
 }
@@ -262,7 +263,8 @@ func (b *Builder) statusEvent(ev *matching.Event, head Header, sink Sink, rollov
 	case ev.Kind == matching.EvAuction:
 		st.IndicativePrice, st.IndicativeQty = ev.Price, ev.Qty
 	case !rollover: // a rollover's Price is the new base price
-		st.AuctionPrice, st.Until, st.Trigger = ev.Price, ev.Until, ev.Text
+		x := ev.Extras()
+		st.AuctionPrice, st.Until, st.Trigger = ev.Price, x.Until, x.Text
 	}
 	s.status = *st
 	sink.Publish(st)

@@ -24,7 +24,7 @@ func TestBuilderStatus(t *testing.T) {
 	if st := statusOf(t, msgs); st.Seq != 3 || st.Phase != matching.PhaseContinuous || st.AuctionPrice != 13_000 {
 		t.Fatalf("uncross: %+v", st)
 	}
-	msgs = f.cmd(matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdPlace, Symbol: "AAA", Phase: matching.PhaseVIAuction, Until: 42, Text: "dynamic"})
+	msgs = f.cmd(matching.Event{Kind: matching.EvMarketStatus, Cmd: matching.CmdPlace, Symbol: "AAA", Phase: matching.PhaseVIAuction, Extra: &matching.Extra{Until: 42, Text: "dynamic"}})
 	if st := statusOf(t, msgs); st.Seq != 4 || st.Until != 42 || st.Trigger != "dynamic" {
 		t.Fatalf("VI: %+v", st)
 	}

@@ -14,14 +14,16 @@ func (e *Engine) backOffice(c *Command) {
 		r = reasonOf(e.applyBackOffice(c))
 	}
 	ev.Reason = r
+	x := ev.Extras()
 	if e.risk != nil {
 		bal, _ := e.risk.Balance(c.Account)
-		ev.Cash, ev.CashHold = bal.Cash, bal.Hold
+		x.Cash, x.CashHold = bal.Cash, bal.Hold
 		if ev.Symbol != "" {
 			p := e.risk.Position(c.Account, c.Symbol)
-			ev.Shares, ev.SharesHold = p.Qty, p.Hold
+			x.Shares, x.SharesHold = p.Qty, p.Hold
 		}
 	}
+	ev.Extra = newExtra(x)
 }
 
 func (e *Engine) accountEvent(c *Command) *Event {
@@ -32,7 +34,7 @@ func (e *Engine) accountEvent(c *Command) *Event {
 	ev := e.slot()
 	*ev = Event{
 		Kind: EvAccount, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Account: c.Account, Symbol: symbol,
-		RequestID: c.RequestID, Text: c.Text, Amount: amount,
+		Extra: newExtra(Extra{RequestID: c.RequestID, Text: c.Text, Amount: amount}),
 	}
 	return ev
 }
@@ -72,7 +74,8 @@ func (e *Engine) applyBackOffice(c *Command) risk.Verdict {
 // KILL_SWITCH); while it is on, new orders and amends in scope are refused
 // and cancels still work.
 func (e *Engine) killSwitch(c *Command) {
-	ev := Event{Kind: EvKillSwitch, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Scope: c.Scope, Active: c.Active, Text: c.Text}
+	ev := Event{Kind: EvKillSwitch, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Scope: c.Scope, Active: c.Active,
+		Extra: newExtra(Extra{Text: c.Text})}
 	switch c.Scope {
 	case KillAccount:
 		ev.Account = c.Account

@@ -292,12 +292,17 @@ func appendEventBody(dst []byte, e *Event, base *Command) []byte {
 		bitIf(e.Liquidity != 0, evLiquidity) | bitIf(e.TradeID != 0, evTradeID) |
 		bitIf(e.MakerOrderID != 0, evMakerOrderID) | bitIf(e.MakerAccount != "", evMakerAccount) |
 		bitIf(e.Reason != 0, evReason) | bitIf(e.StopPrice != 0, evStopPrice) |
-		bitIf(e.RefOrderID != 0, evRefOrderID) | bitIf(e.Fee != 0, evFee) | bitIf(e.Tax != 0, evTax) |
-		bitIf(e.Amount != 0, evAmount) | bitIf(e.Cash != 0, evCash) | bitIf(e.CashHold != 0, evCashHold) |
-		bitIf(e.Shares != 0, evShares) | bitIf(e.SharesHold != 0, evSharesHold) |
-		bitIf(e.RequestID != "", evRequestID) | bitIf(e.Text != "", evText) |
+		bitIf(e.Fee != 0, evFee) | bitIf(e.Tax != 0, evTax) |
 		bitIf(e.Scope != 0, evScope) | bitIf(e.Active, evActive) | bitIf(e.Alert != 0, evAlert) |
-		bitIf(e.Phase != 0, evPhase) | bitIf(e.Until != 0, evUntil)
+		bitIf(e.Phase != 0, evPhase)
+	x := &noExtra
+	if e.Extra != nil {
+		x = e.Extra
+		m |= bitIf(x.RefOrderID != 0, evRefOrderID) |
+			bitIf(x.Amount != 0, evAmount) | bitIf(x.Cash != 0, evCash) | bitIf(x.CashHold != 0, evCashHold) |
+			bitIf(x.Shares != 0, evShares) | bitIf(x.SharesHold != 0, evSharesHold) |
+			bitIf(x.RequestID != "", evRequestID) | bitIf(x.Text != "", evText) | bitIf(x.Until != 0, evUntil)
+	}
 	dst = append(dst, byte(e.Kind))
 	dst = binary.AppendUvarint(dst, m)
 	dst = appendU(dst, seq)
@@ -326,21 +331,24 @@ func appendEventBody(dst []byte, e *Event, base *Command) []byte {
 	dst = appendStr(dst, e.MakerAccount, "")
 	dst = appendU(dst, uint64(e.Reason))
 	dst = appendS(dst, int64(e.StopPrice))
-	dst = appendU(dst, uint64(e.RefOrderID))
+	dst = appendU(dst, uint64(x.RefOrderID))
 	dst = appendS(dst, e.Fee)
 	dst = appendS(dst, e.Tax)
-	dst = appendS(dst, e.Amount)
-	dst = appendS(dst, e.Cash)
-	dst = appendS(dst, e.CashHold)
-	dst = appendS(dst, int64(e.Shares))
-	dst = appendS(dst, int64(e.SharesHold))
-	dst = appendStr(dst, e.RequestID, "")
-	dst = appendStr(dst, e.Text, "")
+	dst = appendS(dst, x.Amount)
+	dst = appendS(dst, x.Cash)
+	dst = appendS(dst, x.CashHold)
+	dst = appendS(dst, int64(x.Shares))
+	dst = appendS(dst, int64(x.SharesHold))
+	dst = appendStr(dst, x.RequestID, "")
+	dst = appendStr(dst, x.Text, "")
 	dst = appendB(dst, uint8(e.Scope))
 	dst = appendB(dst, uint8(e.Alert))
 	dst = appendB(dst, uint8(e.Phase))
-	return appendS(dst, e.Until)
+	return appendS(dst, x.Until)
 }
+
+// noExtra stands in for a nil Event.Extra while encoding; never written.
+var noExtra Extra
 
 func bitIf(cond bool, bit uint64) uint64 {
 	if cond {
@@ -738,33 +746,36 @@ func (d *decoder) eventReport(e *Event, m uint64) {
 // eventAccount decodes the fields from RefOrderID on: fees and the
 // back-office, kill-switch and alert fields.
 func (d *decoder) eventAccount(e *Event, m uint64) {
+	var x Extra
 	if m&evRefOrderID != 0 {
-		e.RefOrderID = OrderID(d.u("RefOrderID"))
+		x.RefOrderID = OrderID(d.u("RefOrderID"))
 	}
-	signed := [...]struct {
-		bit  uint64
-		name string
-		dst  *int64
-	}{
-		{evFee, "Fee", &e.Fee}, {evTax, "Tax", &e.Tax}, {evAmount, "Amount", &e.Amount},
-		{evCash, "Cash", &e.Cash}, {evCashHold, "CashHold", &e.CashHold},
+	if m&evFee != 0 {
+		e.Fee = d.s("Fee")
 	}
-	for _, f := range signed {
-		if m&f.bit != 0 {
-			*f.dst = d.s(f.name)
-		}
+	if m&evTax != 0 {
+		e.Tax = d.s("Tax")
+	}
+	if m&evAmount != 0 {
+		x.Amount = d.s("Amount")
+	}
+	if m&evCash != 0 {
+		x.Cash = d.s("Cash")
+	}
+	if m&evCashHold != 0 {
+		x.CashHold = d.s("CashHold")
 	}
 	if m&evShares != 0 {
-		e.Shares = Qty(d.s("Shares"))
+		x.Shares = Qty(d.s("Shares"))
 	}
 	if m&evSharesHold != 0 {
-		e.SharesHold = Qty(d.s("SharesHold"))
+		x.SharesHold = Qty(d.s("SharesHold"))
 	}
 	if m&evRequestID != 0 {
-		e.RequestID = d.str("RequestID")
+		x.RequestID = d.str("RequestID")
 	}
 	if m&evText != 0 {
-		e.Text = d.str("Text")
+		x.Text = d.str("Text")
 	}
 	if m&evScope != 0 {
 		e.Scope = KillScope(d.b("Scope"))
@@ -777,8 +788,9 @@ func (d *decoder) eventAccount(e *Event, m uint64) {
 		e.Phase = Phase(d.b("Phase"))
 	}
 	if m&evUntil != 0 {
-		e.Until = d.s("Until")
+		x.Until = d.s("Until")
 	}
+	e.Extra = newExtra(x)
 }
 
 // raw reads one raw byte (a kind or the version), which may be zero.

@@ -161,15 +161,15 @@ var eventSamples = []struct {
 		TradeID: 9, Fee: 53, Tax: 710}},
 	{"duplicate_reject", Event{Kind: EvExec, Seq: 21, TS: 22, Symbol: "005930", Account: "A",
 		ClientOrderID: "x", Cmd: CmdPlace, ExecType: ExecRejected, Status: StatusRejected,
-		Reason: RejDuplicateClientOrderID, RefOrderID: 1}},
+		Reason: RejDuplicateClientOrderID, Extra: &Extra{RefOrderID: 1}}},
 	{"account", Event{Kind: EvAccount, Seq: 22, TS: 23, Cmd: CmdCreditShares, Account: "A", Symbol: "005930",
-		RequestID: "bo-3", Text: "transfer in", Amount: 100, Cash: 1_000_000, CashHold: 71_011, Shares: 100, SharesHold: 30}},
+		Extra: &Extra{RequestID: "bo-3", Text: "transfer in", Amount: 100, Cash: 1_000_000, CashHold: 71_011, Shares: 100, SharesHold: 30}}},
 	{"kill_switch", Event{Kind: EvKillSwitch, Seq: 23, TS: 24, Cmd: CmdKillSwitch, Scope: KillGlobal, Active: true, Count: 12}},
 	{"alert", Event{Kind: EvAlert, Seq: 24, TS: 25, Symbol: "005930", Account: "A", Alert: AlertOTR, Count: 201, Qty: 3}},
 	{"market_status", Event{Kind: EvMarketStatus, Seq: 25, TS: 26, Cmd: CmdSetPhase, Symbol: "005930",
 		Phase: PhaseContinuous, Price: 71_000}},
 	{"market_status_vi", Event{Kind: EvMarketStatus, Seq: 26, TS: 1_718_070_000_000_000_017, Cmd: CmdPlace,
-		Symbol: "005930", Phase: PhaseVIAuction, Price: 78_100, Until: 1_718_070_135_000_000_017, Text: "static"}},
+		Symbol: "005930", Phase: PhaseVIAuction, Price: 78_100, Extra: &Extra{Until: 1_718_070_135_000_000_017, Text: "static"}}},
 	{"auction", Event{Kind: EvAuction, Seq: 27, TS: 28, Symbol: "005930", Phase: PhaseOpeningAuction,
 		Price: 70_900, Qty: 1_250}},
 }
@@ -329,7 +329,7 @@ func checkEventRoundTrip(t *testing.T, name string, e *Event) {
 	buf := AppendEvent([]byte("prefix"), e)[len("prefix"):]
 	var got Event
 	n, err := DecodeEvent(append(buf, "trailer"...), &got)
-	if err != nil || n != len(buf) || got != *e {
+	if err != nil || n != len(buf) || !got.Equal(e) {
 		t.Errorf("%s: DecodeEvent(AppendEvent(%+v)) = %+v, n=%d, %v; want the same event, n=%d, nil",
 			name, *e, got, n, err, len(buf))
 	}
@@ -341,12 +341,12 @@ func checkRecordRoundTrip(t *testing.T, name string, c *Command, evs []Event) {
 	var gotC Command
 	prior := []Event{{Kind: EvBook, Symbol: "kept"}}
 	got, err := DecodeRecord(buf, &gotC, prior)
-	if err != nil || gotC != *c || len(got) != 1+len(evs) || got[0] != prior[0] {
+	if err != nil || gotC != *c || len(got) != 1+len(evs) || !got[0].Equal(&prior[0]) {
 		t.Fatalf("%s: DecodeRecord(AppendRecord(%+v, %d events)) = %+v, %d events, %v; want the same command, 1+%d events, nil",
 			name, *c, len(evs), gotC, len(got), err, len(evs))
 	}
 	for i := range evs {
-		if got[1+i] != evs[i] {
+		if !got[1+i].Equal(&evs[i]) {
 			t.Errorf("%s: event %d = %+v, want %+v", name, i, got[1+i], evs[i])
 		}
 	}
@@ -370,6 +370,9 @@ func randomize(r *rand.Rand, v reflect.Value) {
 			f.SetInt(int64(randomBits(r)) >> (64 - f.Type().Bits()))
 		case reflect.Bool:
 			f.SetBool(true)
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+			randomize(r, f.Elem())
 		default:
 			panic(fmt.Sprintf("randomize: no generator for %s.%s (%s)", v.Type(), v.Type().Field(i).Name, f.Kind()))
 		}
@@ -602,7 +605,7 @@ func TestGoldenEvent(t *testing.T) {
 	for i, s := range eventSamples {
 		var e Event
 		n, err := DecodeEvent(got[i].data, &e)
-		if err != nil || n != len(got[i].data) || e != s.e {
+		if err != nil || n != len(got[i].data) || !e.Equal(&s.e) {
 			t.Errorf("golden event %s: decoded %+v, n=%d, %v; want %+v, n=%d, nil", s.name, e, n, err, s.e, len(got[i].data))
 		}
 	}
@@ -761,7 +764,7 @@ func FuzzDecodeEvent(f *testing.F) {
 			t.Fatalf("DecodeEvent(%x) = %+v, which encodes as %x, want %x", in, e, enc, in[:n])
 		}
 		var again Event
-		if _, err := DecodeEvent(enc, &again); err != nil || again != e {
+		if _, err := DecodeEvent(enc, &again); err != nil || !again.Equal(&e) {
 			t.Fatalf("decode of re-encoded %x = %+v, %v; want %+v, nil", enc, again, err, e)
 		}
 	})
@@ -914,5 +917,27 @@ func BenchmarkDecodeRecordCommand(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestEventEqualComparesExtra: Equal looks through the Extra pointer — two
+// events whose extras hold the same values are equal, a difference inside
+// the extras is one, and a nil Extra equals an all-zero one.
+func TestEventEqualComparesExtra(t *testing.T) {
+	a := Event{Kind: EvAccount, Seq: 1, Extra: &Extra{RequestID: "r", Cash: 5}}
+	b := a
+	b.Extra = &Extra{RequestID: "r", Cash: 5}
+	c := a
+	c.Extra = &Extra{RequestID: "r", Cash: 6}
+	zero, none := Event{Kind: EvBook, Extra: &Extra{}}, Event{Kind: EvBook}
+	switch {
+	case !a.Equal(&b):
+		t.Error("equal extras behind different pointers compare unequal")
+	case a.Equal(&c):
+		t.Error("a difference inside the extras went unnoticed")
+	case !zero.Equal(&none):
+		t.Error("an all-zero Extra differs from none")
+	case newExtra(Extra{}) != nil:
+		t.Error("newExtra of nothing allocated an Extra")
 	}
 }

@@ -49,13 +49,13 @@ func (c *conservation) apply(rt *rapid.T, cmd Command) {
 		}
 		switch ev.Cmd {
 		case CmdDeposit:
-			c.cash += ev.Amount
+			c.cash += ev.Extras().Amount
 		case CmdWithdraw:
-			c.cash -= ev.Amount
+			c.cash -= ev.Extras().Amount
 		case CmdCreditShares:
-			c.shares[ev.Symbol] += ev.Amount
+			c.shares[ev.Symbol] += ev.Extras().Amount
 		case CmdDebitShares:
-			c.shares[ev.Symbol] -= ev.Amount
+			c.shares[ev.Symbol] -= ev.Extras().Amount
 		}
 	}
 	if err := c.check(); err != nil {

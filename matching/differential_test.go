@@ -97,7 +97,7 @@ func applyBoth(fast *Engine, ref *refEngine, c Command) (got, want []Event, cras
 // firstDiff returns the index of the first event that differs, or -1.
 func firstDiff(got, want []Event) int {
 	for i := range max(len(got), len(want)) {
-		if i >= len(got) || i >= len(want) || got[i] != want[i] {
+		if i >= len(got) || i >= len(want) || !got[i].Equal(&want[i]) {
 			return i
 		}
 	}
@@ -768,7 +768,7 @@ func TestDifferentialStreamMix(t *testing.T) {
 				if ev.Kind == EvTrade && triggered {
 					stopTrades++
 				}
-				if ev.RefOrderID != 0 {
+				if ev.Extras().RefOrderID != 0 {
 					refIDs++
 				}
 			}

@@ -75,7 +75,8 @@ func (e *Engine) newDay(c *Command) {
 	}
 	if !start.Valid() {
 		*e.slot() = Event{
-			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Phase: c.Phase, Reason: RejInvalidPhase, Text: c.Text,
+			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Phase: c.Phase, Reason: RejInvalidPhase,
+			Extra: newExtra(Extra{Text: c.Text}),
 		}
 		return
 	}

@@ -89,7 +89,8 @@ func (e *Engine) setPhase(c *Command) {
 	}
 	if r != ReasonNone {
 		*e.slot() = Event{
-			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Symbol: c.Symbol, Phase: c.Phase, Reason: r, Text: c.Text,
+			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Symbol: c.Symbol, Phase: c.Phase, Reason: r,
+			Extra: newExtra(Extra{Text: c.Text}),
 		}
 		return
 	}
@@ -186,7 +187,7 @@ func (e *Engine) marketStatus(s *symbolState) *Event {
 		Kind: EvMarketStatus, Seq: e.cur.seq, TS: e.cur.ts, Cmd: e.cur.kind, Symbol: s.inst.Symbol, Phase: s.phase,
 	}
 	if s.phase == PhaseVIAuction {
-		ev.Until = s.viEnd
+		ev.Extra = newExtra(Extra{Until: s.viEnd})
 	}
 	return ev
 }

@@ -79,7 +79,7 @@ func (e *Engine) checkDuplicate(c *Command, acct *accountState) Reason {
 	}
 	if c.ClientOrderID != "" {
 		if ref, dup := acct.clientOrderIDs[c.ClientOrderID]; dup {
-			e.reject(c, RejDuplicateClientOrderID).RefOrderID = ref.id
+			e.reject(c, RejDuplicateClientOrderID).Extra = &Extra{RefOrderID: ref.id}
 			return RejDuplicateClientOrderID
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"reflect"
 )
 
 // ErrDiverged means replaying the journal did not reproduce what it
@@ -188,8 +187,9 @@ func sameEvents(seq uint64, got, want []Event) error {
 		return fmt.Errorf("%w: seq %d produced %d events, the journal has %d", ErrDiverged, seq, len(got), len(want))
 	}
 	for i := range got {
-		if !reflect.DeepEqual(got[i], want[i]) {
-			return fmt.Errorf("%w: seq %d event %d:\n got %+v\nwant %+v", ErrDiverged, seq, i, got[i], want[i])
+		if !got[i].Equal(&want[i]) {
+			return fmt.Errorf("%w: seq %d event %d:\n got %+v %+v\nwant %+v %+v", ErrDiverged, seq, i,
+				got[i], got[i].Extras(), want[i], want[i].Extras())
 		}
 	}
 	return nil

@@ -717,7 +717,8 @@ func (r *refEngine) rejectCommand(why Reason, owner OrderID) {
 	if c.Kind != CmdPlace {
 		ev.ClientOrderID = c.OrigClientOrderID
 	}
-	ev.ExecType, ev.Status, ev.Reason, ev.RefOrderID = ExecRejected, StatusRejected, why, owner
+	ev.ExecType, ev.Status, ev.Reason = ExecRejected, StatusRejected, why
+	ev.Extra = newExtra(Extra{RefOrderID: owner})
 	ev.Side, ev.Type, ev.TIF, ev.Price, ev.StopPrice, ev.Qty = c.Side, c.Type, c.TIF, c.Price, c.StopPrice, c.Qty
 	r.out = append(r.out, ev)
 }

@@ -271,13 +271,13 @@ func formatEvent(e *Event) string {
 	case EvExec:
 		formatExec(&b, e)
 	case EvAccount:
-		fmt.Fprintf(&b, "account %s %s req=%s", e.Account, e.Cmd, e.RequestID)
+		fmt.Fprintf(&b, "account %s %s req=%s", e.Account, e.Cmd, e.Extras().RequestID)
 		if e.Reason != ReasonNone {
 			fmt.Fprintf(&b, " %s", e.Reason.Code())
 		}
-		fmt.Fprintf(&b, " amount=%d cash=%d hold=%d", e.Amount, e.Cash, e.CashHold)
+		fmt.Fprintf(&b, " amount=%d cash=%d hold=%d", e.Extras().Amount, e.Extras().Cash, e.Extras().CashHold)
 		if e.Symbol != "" {
-			fmt.Fprintf(&b, " %s shares=%d held=%d", e.Symbol, e.Shares, e.SharesHold)
+			fmt.Fprintf(&b, " %s shares=%d held=%d", e.Symbol, e.Extras().Shares, e.Extras().SharesHold)
 		}
 	case EvKillSwitch:
 		fmt.Fprintf(&b, "kill %s account=%s symbol=%s active=%v canceled=%d", e.Scope, e.Account, e.Symbol, e.Active, e.Count)
@@ -297,11 +297,11 @@ func formatEvent(e *Event) string {
 		if e.Price != 0 {
 			fmt.Fprintf(&b, " px=%d", e.Price)
 		}
-		if e.Until != 0 {
-			fmt.Fprintf(&b, " until=%d", e.Until)
+		if e.Extras().Until != 0 {
+			fmt.Fprintf(&b, " until=%d", e.Extras().Until)
 		}
-		if e.Text != "" {
-			fmt.Fprintf(&b, " text=%s", e.Text)
+		if e.Extras().Text != "" {
+			fmt.Fprintf(&b, " text=%s", e.Extras().Text)
 		}
 	case EvAuction:
 		fmt.Fprintf(&b, "auction %s %s indicative=%d x %d", e.Symbol, e.Phase, e.Price, e.Qty)
@@ -334,8 +334,8 @@ func formatExec(b *strings.Builder, e *Event) {
 	if e.Liquidity != 0 {
 		fmt.Fprintf(b, " %s t%d", e.Liquidity, e.TradeID)
 	}
-	if e.RefOrderID != 0 {
-		fmt.Fprintf(b, " ref=#%d", e.RefOrderID)
+	if e.Extras().RefOrderID != 0 {
+		fmt.Fprintf(b, " ref=#%d", e.Extras().RefOrderID)
 	}
 	if e.Fee != 0 || e.Tax != 0 {
 		fmt.Fprintf(b, " fee=%d tax=%d", e.Fee, e.Tax)

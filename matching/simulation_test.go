@@ -259,7 +259,10 @@ func digestEvents(evs []Event) uint64 {
 	var h maphash.Hash
 	h.SetSeed(digestSeed)
 	for i := range evs {
-		maphash.WriteComparable(&h, evs[i])
+		ev := evs[i]
+		ev.Extra = nil // a pointer: hash what it points at
+		maphash.WriteComparable(&h, ev)
+		maphash.WriteComparable(&h, evs[i].Extras())
 	}
 	return h.Sum64()
 }

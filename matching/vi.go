@@ -141,6 +141,8 @@ func (e *Engine) startVI(s *symbolState, b *viBand, p Price) {
 	}
 	s.phase, s.resume, s.viEnd = PhaseVIAuction, PhaseContinuous, e.viEnd(s)
 	ev := e.marketStatus(s)
-	ev.Price, ev.Text = p, kind
+	x := ev.Extras()
+	ev.Price, x.Text = p, kind
+	ev.Extra = newExtra(x)
 	e.markAuction(s)
 }

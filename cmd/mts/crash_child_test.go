@@ -205,7 +205,7 @@ func outcomeOf(evs []matching.Event) string {
 func refOrderOf(evs []matching.Event) matching.OrderID {
 	for i := range evs {
 		if evs[i].Kind == matching.EvExec && evs[i].ExecType == matching.ExecRejected {
-			return evs[i].RefOrderID
+			return evs[i].Extras().RefOrderID
 		}
 	}
 	return 0

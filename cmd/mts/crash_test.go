@@ -481,7 +481,7 @@ func (f *journalFacts) note(c *matching.Command, evs []matching.Event, acked boo
 			f.newSeqs[k] = append(f.newSeqs[k], c.Seq)
 			f.newIDs[k] = ev.OrderID
 		case ev.Kind == matching.EvAccount && ev.Reason == matching.ReasonNone:
-			f.applied[orderKey{ev.Account, ev.RequestID}]++
+			f.applied[orderKey{ev.Account, ev.Extras().RequestID}]++
 		}
 	}
 }
