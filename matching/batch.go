@@ -1,19 +1,29 @@
 package matching
 
-import "time"
+import (
+	"slices"
+	"time"
+
+	"github.com/mts-krx/mts/internal/hugepage"
+)
 
 // Batch is one group of commands the loop applied together and journals
 // with one sync, and the reads that ran between them. A Publisher sees its
 // commands after it is durable; all of it is reused for a later batch once
 // Publish returns.
 type Batch struct {
-	reqs    []*Request // commands and reads, in input order
-	cmdOf   []int      // cmdOf[i] is request i's index in cmds, or -1 for a read
-	cmds    []Command
-	ends    []int   // ends[i] is the end of command i's events in events
-	events  []Event // copies: the engine's slice is reused by every Apply
-	buf     []byte  // encoded records, back to back
-	offs    []int   // offs[i] is where record i starts in buf
+	reqs   []*Request // commands and reads, in input order
+	cmdOf  []int      // cmdOf[i] is request i's index in cmds, or -1 for a read
+	cmds   []Command
+	ends   []int   // ends[i] is the end of command i's events in events
+	events []Event // copies: the engine's slice is reused by every Apply
+	// whole holds the events of commands that produced too many to copy
+	// (an uncross's): the engine gave their array up (Engine.disown), and
+	// their span in events is empty.
+	whole   []wholeEvents
+	nWhole  int    // events in whole
+	buf     []byte // encoded records, back to back
+	offs    []int  // offs[i] is where record i starts in buf
 	records []Record
 
 	snapshot []byte // engine snapshot taken after this batch, if any
@@ -21,6 +31,16 @@ type Batch struct {
 	snapHash [32]byte
 
 	applying time.Duration // the apply goroutine's time filling it (CommitStats.Apply)
+}
+
+// recordBytesPerEvent is a generous estimate of an uncross event's encoded
+// size (trades and fill reports average under 40 bytes).
+const recordBytesPerEvent = 48
+
+// wholeEvents are the events of command cmd, kept as the engine left them.
+type wholeEvents struct {
+	cmd int
+	evs []Event
 }
 
 func newBatch() *Batch { return &Batch{} }
@@ -33,6 +53,11 @@ func (b *Batch) Command(i int) *Command { return &b.cmds[i] }
 
 // Events returns the events of the i-th command.
 func (b *Batch) Events(i int) []Event {
+	for _, w := range b.whole {
+		if w.cmd == i {
+			return w.evs
+		}
+	}
 	start := 0
 	if i > 0 {
 		start = b.ends[i-1]
@@ -45,21 +70,39 @@ func (b *Batch) Events(i int) []Event {
 func (b *Batch) Record(i int) Record { return b.records[i] }
 
 func (b *Batch) reset() {
-	clear(b.reqs) // drop references to requests already answered
+	clear(b.reqs)  // drop references to requests already answered
+	clear(b.whole) // and to events already published
+	b.whole, b.nWhole = b.whole[:0], 0
 	b.reqs, b.cmdOf, b.cmds, b.ends, b.events = b.reqs[:0], b.cmdOf[:0], b.cmds[:0], b.ends[:0], b.events[:0]
 	b.buf, b.offs, b.records, b.snapshot = b.buf[:0], b.offs[:0], b.records[:0], b.snapshot[:0]
 	b.applying = 0
 }
 
-func (b *Batch) add(r *Request, cmd *Command, evs []Event) {
+// evs is copied unless own is set: then the batch keeps the slice itself,
+// which the caller must have taken from the engine (Engine.disown).
+func (b *Batch) add(r *Request, cmd *Command, evs []Event, own bool) {
 	b.reqs = append(b.reqs, r)
 	b.cmdOf = append(b.cmdOf, len(b.cmds))
 	b.cmds = append(b.cmds, *cmd)
-	b.events = append(b.events, evs...)
+	if own {
+		b.whole = append(b.whole, wholeEvents{cmd: len(b.cmds) - 1, evs: evs})
+		b.nWhole += len(evs)
+		// Its record runs to megabytes: one allocation on huge pages,
+		// rather than doubling through fresh memory (see Engine.reserve).
+		if need := len(evs) * recordBytesPerEvent; cap(b.buf)-len(b.buf) < need {
+			b.buf = slices.Grow(b.buf, need)
+			hugepage.Advise(b.buf)
+		}
+	} else {
+		b.events = append(b.events, evs...)
+	}
 	b.ends = append(b.ends, len(b.events))
 	b.offs = append(b.offs, len(b.buf))
 	b.buf = AppendRecord(b.buf, cmd, evs)
 }
+
+// eventCount is the number of events of the batch's commands.
+func (b *Batch) eventCount() int { return len(b.events) + b.nWhole }
 
 // addRead adds a read that has already run; it is only answered here.
 func (b *Batch) addRead(r *Request) {

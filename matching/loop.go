@@ -473,7 +473,12 @@ func (l *Loop) apply(b *Batch, r *Request) {
 	cmd.Seq = l.e.Seq() + 1
 	cmd.TS = max(l.cfg.Clock(), l.lastTS)
 	l.lastTS = cmd.TS
-	b.add(r, &cmd, l.e.Apply(&cmd))
+	evs := l.e.Apply(&cmd)
+	own := len(evs) > maxKeptEvents // an uncross: take them rather than copy
+	if own {
+		l.e.disown()
+	}
+	b.add(r, &cmd, evs, own)
 }
 
 // commitLoop is the commit goroutine: it makes each batch durable, then
@@ -520,7 +525,7 @@ func (l *Loop) append(b *Batch) error {
 		return err
 	}
 	if l.cfg.OnCommit != nil {
-		l.cfg.OnCommit(CommitStats{Commands: len(b.cmds), Events: len(b.events), Bytes: len(b.buf), Sync: time.Since(start), Apply: b.applying})
+		l.cfg.OnCommit(CommitStats{Commands: len(b.cmds), Events: b.eventCount(), Bytes: len(b.buf), Sync: time.Since(start), Apply: b.applying})
 	}
 	l.committed.Store(b.lastSeq())
 	return nil

@@ -2,7 +2,10 @@ package matching
 
 import (
 	"runtime"
+	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -286,5 +289,133 @@ func TestUncrossReservesExactly(t *testing.T) {
 	}
 	if c := cap(e.events); c > len(evs)+len(evs)/10 {
 		t.Fatalf("events slice has room for %d after an uncross of %d events: it grew past the reservation", c, len(evs))
+	}
+}
+
+// discardJournal is a Journal that keeps nothing, for measuring the loop's
+// own work around a command (copying, encoding, publishing).
+type discardJournal struct{ bytes atomic.Int64 }
+
+func (j *discardJournal) Append(recs []Record) error {
+	for _, r := range recs {
+		j.bytes.Add(int64(len(r.Payload)))
+	}
+	return nil
+}
+
+// BenchmarkLoopUncross is BenchmarkEngineUncross through the engine loop:
+// from submitting the phase change to its reply, which adds copying the
+// events into the batch, encoding the journal record and the journal's
+// Append (here one that keeps nothing, so no disk).
+func BenchmarkLoopUncross(b *testing.B) {
+	var faults int64
+	for range b.N {
+		b.StopTimer()
+		e, _ := auctionEngine(b, 100_000)
+		j := &discardJournal{}
+		var now atomic.Int64
+		l, err := NewLoop(LoopConfig{Engine: e, Journal: j, Clock: func() int64 { return now.Add(1000) }})
+		if err != nil {
+			b.Fatal(err)
+		}
+		l.Start()
+		runtime.GC()
+		b.StartTimer()
+		faults0 := minorFaults()
+		done := make(chan *Result, 1)
+		cmd := Command{Kind: CmdSetPhase, Symbol: "005930", Phase: PhaseContinuous}
+		if err := l.Submit(&Request{Cmd: cmd, Reply: func(r *Result) { done <- r }}); err != nil {
+			b.Fatal(err)
+		}
+		if r := <-done; r.Err != nil || len(r.Events) < 100_000 {
+			b.Fatalf("uncross through the loop: %v, %d events", r.Err, len(r.Events))
+		}
+		faults += minorFaults() - faults0
+		b.StopTimer()
+		l.Stop()
+		b.ReportMetric(float64(j.bytes.Load())/1e6, "journal-MB")
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(faults)/float64(b.N), "faults/op")
+}
+
+// TestLoopKeepsUncrossEvents: an uncross's events are handed to the batch
+// whole rather than copied (Engine.disown), so the commands applied after
+// it must not write into them. The publisher and the journal see, for the
+// uncross and for the commands behind it, exactly the events a twin engine
+// produces for the same stamped commands.
+func TestLoopKeepsUncrossEvents(t *testing.T) {
+	e, _ := auctionEngine(t, 5000)
+	twin, _ := auctionEngine(t, 5000)
+	j := &keepJournal{}
+	pub := &eventRecorder{}
+	var now atomic.Int64
+	l, err := NewLoop(LoopConfig{Engine: e, Journal: j, Publisher: pub, Clock: func() int64 { return now.Add(1000) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Start()
+	cmds := []Command{{Kind: CmdSetPhase, Symbol: "005930", Phase: PhaseContinuous}}
+	for i := range 20 {
+		cmds = append(cmds, Command{Kind: CmdPlace, Account: "Z", Symbol: "005930", Side: Side(1 + i%2),
+			Type: Limit, TIF: Day, Price: 70_000 + Price(i%5)*100, Qty: 10})
+	}
+	var wg sync.WaitGroup
+	for _, c := range cmds {
+		wg.Add(1)
+		if err := l.Submit(&Request{Cmd: c, Reply: func(*Result) { wg.Done() }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wg.Wait()
+	if err := l.Stop(); err != nil { // after the last Publish
+		t.Fatal(err)
+	}
+	if len(pub.cmds) != len(cmds) || len(j.recs) != len(cmds) {
+		t.Fatalf("published %d commands, journaled %d; want %d", len(pub.cmds), len(j.recs), len(cmds))
+	}
+	if n := len(pub.evs[0]); n <= maxKeptEvents {
+		t.Fatalf("the uncross produced %d events: too few to be handed over whole", n)
+	}
+	for i := range pub.cmds {
+		want := twin.Apply(&pub.cmds[i])
+		var c Command
+		journaled, err := DecodeRecord(j.recs[i], &c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k, got := range [][]Event{pub.evs[i], journaled} {
+			if d := firstDiff(got, want); d >= 0 {
+				t.Fatalf("command %d (seq %d), %s: event %d differs from the twin engine's", i, pub.cmds[i].Seq, [...]string{"published", "journaled"}[k], d)
+			}
+		}
+	}
+}
+
+// keepJournal keeps a copy of every record's payload.
+type keepJournal struct {
+	mu   sync.Mutex
+	recs [][]byte
+}
+
+func (j *keepJournal) Append(recs []Record) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for _, r := range recs {
+		j.recs = append(j.recs, slices.Clone(r.Payload))
+	}
+	return nil
+}
+
+// eventRecorder keeps every published command and a copy of its events.
+type eventRecorder struct {
+	cmds []Command
+	evs  [][]Event
+}
+
+func (p *eventRecorder) Publish(b *Batch) {
+	for i := range b.Len() {
+		p.cmds = append(p.cmds, *b.Command(i))
+		p.evs = append(p.evs, slices.Clone(b.Events(i)))
 	}
 }
