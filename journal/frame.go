@@ -24,9 +24,13 @@ const (
 	LinkSize = 16
 
 	// MaxPayloadBytes bounds one record's payload. A record is one command
-	// and its events; anything near this size is a bug upstream, and the
-	// bound keeps one Append from swallowing the memtable.
-	MaxPayloadBytes = 4 << 20
+	// and its events, and some commands have hundreds of thousands: the
+	// uncross of a 100,000-order opening auction is a 7 MB record, a
+	// market-wide phase change or kill switch can be ten times that. A
+	// payload over Badger's value threshold goes to its value log, so the
+	// size costs a transaction only a pointer; the bound is half a value
+	// log file (valueLogFileBytes), which must hold it whole.
+	MaxPayloadBytes = 128 << 20
 )
 
 // Key layout: one prefix byte, then the big-endian seq, so Badger's byte
