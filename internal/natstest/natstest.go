@@ -16,7 +16,18 @@ import (
 // RunServer starts an embedded NATS server on a free loopback port.
 func RunServer(t testing.TB) *server.Server {
 	t.Helper()
-	s, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true})
+	return RunServerWith(t, nil)
+}
+
+// RunServerWith is RunServer with configure applied to the server's options
+// first (a smaller MaxPayload, say).
+func RunServerWith(t testing.TB, configure func(*server.Options)) *server.Server {
+	t.Helper()
+	opts := &server.Options{Host: "127.0.0.1", Port: -1, NoLog: true, NoSigs: true}
+	if configure != nil {
+		configure(opts)
+	}
+	s, err := server.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,11 @@
 //	| status | payload                                              |
 //	| 1 byte |                                                      |
 //	+--------+------------------------------------------------------+
-//	ok, command:  matching.AppendRecord of the stamped command and its events
+//	ok, command:  matching.AppendRecord of the stamped command and its events;
+//	              when that is over NATS's payload limit (a sweep of
+//	              thousands of orders), only the command account's
+//	              execution reports, and if those are too many the first
+//	              and the latest that fit
 //	ok, read:     qkind | found (0 or 1) | body
 //	              QueryOrder, QueryOpenOrders: count (uvarint) | count × order
 //	              QueryBalance:   account str | cash (varint) | hold (varint)
@@ -89,12 +93,15 @@
 // trailing bytes, so that every accepted message re-encodes to itself.
 //
 // An execution message on mts.exec.<token>: count (uvarint) | count ×
-// matching.AppendEvent. It holds, in commit order, every event of one batch
-// that belongs to the account: its EvExec reports, its EvAccount
-// (back-office) answers and the EvKillSwitch of its account-scope switch.
+// matching.AppendEvent. It holds, in commit order, the events of one batch
+// that belong to the account: its EvExec reports, its EvAccount
+// (back-office) answers and the EvKillSwitch of its account-scope switch;
+// as many messages as the payload limit needs, in order, when they are
+// many (a market maker's fills at the opening uncross).
 // Trades (public, both accounts) and surveillance alerts (never for the
 // customer) are not sent. A journal message on mts.journal: seq (uvarint) |
-// ts (varint) | the record's payload (matching.AppendRecord).
+// ts (varint) | the record's payload (matching.AppendRecord); a record over
+// the payload limit is not sent (a gap in seq: read the journal).
 //
 // # Who runs where
 //

@@ -2,6 +2,7 @@ package bus
 
 import (
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"sync/atomic"
 
@@ -19,10 +20,12 @@ import (
 // scratch below needs no lock; nothing of the batch is kept after it
 // returns (nats.go copies what it sends).
 type ExecPublisher struct {
-	nc      *nats.Conn
-	refs    []execRef // this batch's per-account events, grouped by account
-	buf     []byte
-	dropped atomic.Uint64
+	nc   *nats.Conn
+	refs []execRef // this batch's per-account events, grouped by account
+	body []byte    // one message's encoded events
+	buf  []byte    // one message: count, then body
+
+	droppedExec, droppedJournal atomic.Uint64
 }
 
 // execRef points at one event of the batch being published.
@@ -35,10 +38,14 @@ type execRef struct {
 // NewExecPublisher returns a publisher over nc.
 func NewExecPublisher(nc *nats.Conn) *ExecPublisher { return &ExecPublisher{nc: nc} }
 
-// Dropped returns how many messages could not be handed to nats.go (a
-// closed connection, a payload over the limit). Consumers resync from the
-// journal or a query; the count is for metrics.
-func (p *ExecPublisher) Dropped() uint64 { return p.dropped.Load() }
+// Dropped returns how many execution and journal messages could not be
+// handed to nats.go (a closed connection; for a journal record, a payload
+// over the server's limit, which execution messages are split to stay
+// under). Consumers resync from the journal or a query; the counts are for
+// metrics.
+func (p *ExecPublisher) Dropped() (exec, journal uint64) {
+	return p.droppedExec.Load(), p.droppedJournal.Load()
+}
 
 // Publish implements matching.Publisher.
 func (p *ExecPublisher) Publish(b *matching.Batch) {
@@ -65,18 +72,41 @@ func (p *ExecPublisher) publishExec(b *matching.Batch) {
 		for end < len(p.refs) && p.refs[end].account == p.refs[start].account {
 			end++
 		}
-		p.send(ExecSubject(p.refs[start].account), p.appendExec(b, p.refs[start:end]))
+		p.sendExec(b, p.refs[start:end])
 		start = end
 	}
 	clear(p.refs) // drop the account strings with the batch
 }
 
-func (p *ExecPublisher) appendExec(b *matching.Batch, refs []execRef) []byte {
-	p.buf = appendExecHeader(p.buf[:0], len(refs))
+// sendExec sends one account's events of the batch in as few messages as
+// the server's payload limit allows, in order. Usually that is one; an
+// account with thousands of fills in one batch (a market maker at the
+// opening uncross) needs several, where one message over the limit would
+// have been refused and every one of those reports lost.
+func (p *ExecPublisher) sendExec(b *matching.Batch, refs []execRef) {
+	subject := ExecSubject(refs[0].account)
+	limit := int(p.nc.MaxPayload()) - binary.MaxVarintLen64 // room for the count
+	p.body = p.body[:0]
+	n := 0
 	for _, r := range refs {
-		p.buf = matching.AppendEvent(p.buf, &b.Events(r.cmd)[r.ev])
+		mark := len(p.body)
+		p.body = matching.AppendEvent(p.body, &b.Events(r.cmd)[r.ev])
+		if len(p.body) > limit && n > 0 {
+			p.sendEvents(subject, p.body[:mark], n)
+			p.body = append(p.body[:0], p.body[mark:]...)
+			n = 0
+		}
+		n++
 	}
-	return p.buf
+	p.sendEvents(subject, p.body, n)
+}
+
+// sendEvents sends one execution message of n encoded events.
+func (p *ExecPublisher) sendEvents(subject string, events []byte, n int) {
+	p.buf = append(appendExecHeader(p.buf[:0], n), events...)
+	if err := p.nc.Publish(subject, p.buf); err != nil {
+		p.droppedExec.Add(1)
+	}
 }
 
 // forAccount reports whether an event goes to its account's stream: its
@@ -98,12 +128,8 @@ func forAccount(ev *matching.Event) bool {
 func (p *ExecPublisher) publishJournal(b *matching.Batch) {
 	for i := range b.Len() {
 		p.buf = appendJournal(p.buf[:0], b.Record(i))
-		p.send(JournalSubject, p.buf)
-	}
-}
-
-func (p *ExecPublisher) send(subject string, data []byte) {
-	if err := p.nc.Publish(subject, data); err != nil {
-		p.dropped.Add(1)
+		if err := p.nc.Publish(JournalSubject, p.buf); err != nil {
+			p.droppedJournal.Add(1) // a record over the limit: read the journal
+		}
 	}
 }

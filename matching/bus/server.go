@@ -225,6 +225,7 @@ type call struct {
 	req    matching.Request
 	res    QueryResult
 	buf    []byte
+	own    []matching.Event // scratch for an answer cut to the caller's reports
 	readFn func(*matching.Engine)
 }
 
@@ -273,6 +274,9 @@ func (c *call) done(res *matching.Result) {
 		c.buf = appendReadReply(c.buf[:0], c.in.q.Kind, &c.res)
 	default:
 		c.buf = matching.AppendRecord(append(c.buf[:0], byte(statusOK)), res.Cmd, res.Events)
+		if len(c.buf)+entryOverhead > c.s.limit {
+			c.buf = c.ownAnswer(res)
+		}
 	}
 	if len(c.buf)+entryOverhead > c.s.limit {
 		c.buf = appendError(c.buf[:0], statusTooLong, "answer over the NATS payload limit")
@@ -283,6 +287,34 @@ func (c *call) done(res *matching.Result) {
 		return
 	}
 	c.publish()
+}
+
+// ownAnswer encodes the answer to an applied command whose full answer (all
+// its events, every account's) is over the payload limit: a taker that
+// swept thousands of orders. The command was applied and journaled, so it
+// must still be answered as such. The answer keeps what the gateway shows
+// the caller, the execution reports of the command's own account; if those
+// are too many still, the first and as many of the latest as fit (the
+// order's current state is the last). The executions stream and the
+// journal carry every report.
+func (c *call) ownAnswer(res *matching.Result) []byte {
+	c.own = c.own[:0]
+	for i := range res.Events {
+		if ev := &res.Events[i]; ev.Kind == matching.EvExec && ev.Account == res.Cmd.Account {
+			c.own = append(c.own, *ev)
+		}
+	}
+	room := c.s.limit - entryOverhead
+	buf := matching.AppendRecord(append(c.buf[:0], byte(statusOK)), res.Cmd, c.own)
+	for keep := len(c.own) - 1; len(buf) > room && keep > 1; {
+		keep = max(1, keep*room/len(buf)) // the latest keep reports, after the first
+		tail := c.own[len(c.own)-keep:]
+		c.own = append(c.own[:1], tail...)
+		buf = matching.AppendRecord(append(buf[:0], byte(statusOK)), res.Cmd, c.own)
+		keep = len(c.own) - 2 // one fewer next time, if the estimate fell short
+	}
+	clear(c.own) // drop the strings until the next answer
+	return buf
 }
 
 // queue adds a reply to box, for the next flush. A reply that would take
