@@ -30,7 +30,7 @@ func BenchmarkFanout(b *testing.B) {
 	var delivered [subs]int
 	stop := make(chan struct{})
 	for i := range subs {
-		q := newSendQueue(DefaultSendQueue)
+		q := newSendQueue(DefaultSendQueue, DefaultPrivateQueueBytes)
 		f.topics[0].members = append(f.topics[0].members, &member{q: q, synced: true})
 		wg.Add(1)
 		go drain(q, &delivered[i], stop, &wg)

@@ -51,6 +51,11 @@ type Config struct {
 	// 512). Market data may fill 3/4 of it; the rest is kept for replies and
 	// execution reports.
 	SendQueue int
+	// PrivateQueueBytes lets replies and execution reports queue past
+	// SendQueue up to this many bytes (default 4 MiB): one engine batch
+	// can bring an account thousands of fills at once (the opening
+	// uncross), and that burst is not the client being slow.
+	PrivateQueueBytes int
 	// ReadLimit is the largest frame accepted (default 16 KiB); a larger
 	// one closes the connection with 1009.
 	ReadLimit int64
@@ -87,6 +92,7 @@ const (
 	DefaultMaxInFlight       = 32
 	DefaultMaxSubscriptions  = 50
 	DefaultSendQueue         = 512
+	DefaultPrivateQueueBytes = 4 << 20
 	DefaultReadLimit         = 16 << 10
 	DefaultPingInterval      = 30 * time.Second
 	DefaultWriteTimeout      = 10 * time.Second
@@ -116,6 +122,7 @@ func (c *Config) fill() error {
 	def(&c.MaxInFlight, DefaultMaxInFlight)
 	def(&c.MaxSubscriptions, DefaultMaxSubscriptions)
 	def(&c.SendQueue, DefaultSendQueue)
+	def(&c.PrivateQueueBytes, DefaultPrivateQueueBytes)
 	def(&c.ReadLimit, DefaultReadLimit)
 	def(&c.PingInterval, DefaultPingInterval)
 	def(&c.WriteTimeout, DefaultWriteTimeout)

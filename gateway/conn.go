@@ -61,7 +61,7 @@ var readBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (s *Server) newConn(ws *websocket.Conn, claims api.Claims) *conn {
 	c := &conn{
-		srv: s, ws: ws, q: newSendQueue(s.cfg.SendQueue), claims: claims,
+		srv: s, ws: ws, q: newSendQueue(s.cfg.SendQueue, s.cfg.PrivateQueueBytes), claims: claims,
 		connLim:  rate.NewLimiter(rate.Limit(s.cfg.ConnRate), s.cfg.ConnBurst),
 		strikes:  rate.NewLimiter(rate.Limit(s.cfg.StrikeRate), s.cfg.StrikeBurst),
 		readDone: make(chan struct{}),

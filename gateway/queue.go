@@ -19,17 +19,24 @@ import (
 // closes the connection.
 //
 // The bound counts frames waiting and frames the writer has taken but not
-// yet written, so a client that reads nothing holds at most limit frames.
+// yet written. Past it, replies and execution reports may still queue up
+// to privateBytes bytes in all: one engine batch can hand an account
+// thousands of fills at once (a market maker at the opening uncross), and
+// a burst the client did not choose is not a slow client. A client that
+// reads nothing holds at most limit frames plus privateBytes.
 type sendQueue struct {
-	mu      sync.Mutex
-	items   [][]byte
-	depth   []depthSlot // conflated depth, at most one per symbol
-	writing int         // frames of the batch being written
-	limit   int         // every frame
-	mdLimit int         // market data stops here
-	closing *closeFrame // set once: the writer sends it and ends
-	dead    bool        // the connection is gone: drop everything
-	wake    chan struct{}
+	mu           sync.Mutex
+	items        [][]byte
+	depth        []depthSlot // conflated depth, at most one per symbol
+	writing      int         // frames of the batch being written
+	bytes        int         // bytes of items
+	writingBytes int         // bytes of the batch being written, depth aside
+	limit        int         // every frame
+	mdLimit      int         // market data stops here
+	privateBytes int         // replies and execution reports past limit stop here
+	closing      *closeFrame // set once: the writer sends it and ends
+	dead         bool        // the connection is gone: drop everything
+	wake         chan struct{}
 
 	// A client that stays too slow is cut off: when market data has been
 	// refused for longer than slowAfter without the queue draining to half
@@ -55,8 +62,8 @@ type closeFrame struct {
 	reason string
 }
 
-func newSendQueue(limit int) *sendQueue {
-	return &sendQueue{limit: limit, mdLimit: limit * 3 / 4, wake: make(chan struct{}, 1)}
+func newSendQueue(limit, privateBytes int) *sendQueue {
+	return &sendQueue{limit: limit, mdLimit: limit * 3 / 4, privateBytes: privateBytes, wake: make(chan struct{}, 1)}
 }
 
 // signal wakes the writer; a pending wake-up is enough.
@@ -90,6 +97,9 @@ func (q *sendQueue) pushUpTo(limit int, frames [][]byte) bool {
 	ok := gone || q.pending()+len(frames) <= limit
 	if ok && !gone {
 		q.items = append(q.items, frames...)
+		for _, f := range frames {
+			q.bytes += len(f)
+		}
 	}
 	slow := !ok && q.stillFull()
 	q.mu.Unlock()
@@ -140,13 +150,15 @@ func (q *sendQueue) setDepth(symbol string, frame []byte) {
 }
 
 // pushPrivate queues a reply or execution report. It returns false when
-// the queue is full: the caller must then close the connection, since a
-// private message is never dropped silently.
+// the queue is full, in frames and in private bytes: the caller must then
+// close the connection, since a private message is never dropped silently.
 func (q *sendQueue) pushPrivate(frame []byte) bool {
 	q.mu.Lock()
-	ok := q.closing != nil || q.dead || q.pending() < q.limit
+	ok := q.closing != nil || q.dead || q.pending() < q.limit ||
+		q.bytes+q.writingBytes+len(frame) <= q.privateBytes
 	if ok && q.closing == nil && !q.dead {
 		q.items = append(q.items, frame)
+		q.bytes += len(frame)
 	}
 	q.mu.Unlock()
 	if ok {
@@ -189,13 +201,14 @@ func (q *sendQueue) take(batch [][]byte) ([][]byte, *closeFrame, bool) {
 	clear(q.depth)
 	q.depth = q.depth[:0]
 	q.writing = len(batch)
+	q.writingBytes, q.bytes = q.bytes, 0
 	return batch, q.closing, q.dead
 }
 
 // written tells the queue the batch from take is on the wire.
 func (q *sendQueue) written() {
 	q.mu.Lock()
-	q.writing = 0
+	q.writing, q.writingBytes = 0, 0
 	if q.pending() <= q.mdLimit/2 {
 		q.fullSince = time.Time{}
 	}

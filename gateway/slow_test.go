@@ -10,7 +10,7 @@ import (
 // in between is only resynced, never cut off.
 func TestSendQueueCutsOffAClientThatStaysSlow(t *testing.T) {
 	now := time.Unix(0, 0)
-	q := newSendQueue(8)
+	q := newSendQueue(8, 0)
 	cuts := 0
 	q.slowAfter, q.onSlow, q.now = 5*time.Second, func() { cuts++ }, func() time.Time { return now }
 	frame := []byte("x")
@@ -29,7 +29,7 @@ func TestSendQueueCutsOffAClientThatStaysSlow(t *testing.T) {
 	}
 
 	// A client that catches up in between starts its clock again.
-	q2 := newSendQueue(8)
+	q2 := newSendQueue(8, 0)
 	q2.slowAfter, q2.onSlow, q2.now = 5*time.Second, func() { cuts++ }, func() time.Time { return now }
 	for range 10 {
 		for q2.pushMarket(frame) {
@@ -41,5 +41,33 @@ func TestSendQueueCutsOffAClientThatStaysSlow(t *testing.T) {
 	}
 	if cuts != 1 {
 		t.Fatalf("a client that keeps draining was cut off (%d)", cuts)
+	}
+}
+
+// TestPrivateBurstPastTheFrameLimit: replies and execution reports queue
+// past the frame limit up to the private byte budget (a burst of fills is
+// not a slow client); market data still stops at its limit; the budget
+// counts frames being written until they are, and frees with them.
+func TestPrivateBurstPastTheFrameLimit(t *testing.T) {
+	q := newSendQueue(8, 1000)
+	report := make([]byte, 100)
+	for i := range 10 {
+		if !q.pushPrivate(report) {
+			t.Fatalf("report %d refused with %d bytes queued; want 10 of 100 bytes to fit 1,000", i+1, i*100)
+		}
+	}
+	if q.pushPrivate(report) {
+		t.Fatal("an 11th report of 100 bytes fitted a 1,000-byte budget")
+	}
+	if q.pushMarket([]byte("md")) {
+		t.Fatal("market data queued past its limit")
+	}
+	batch, _, _ := q.take(nil)
+	if len(batch) != 10 || q.pushPrivate(report) {
+		t.Fatalf("took %d frames; while they are written the budget must stay spent", len(batch))
+	}
+	q.written()
+	if !q.pushPrivate(report) {
+		t.Fatal("a report refused once the burst was written")
 	}
 }

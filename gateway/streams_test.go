@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,7 +129,7 @@ func TestTickerLatestAndCandleIntervals(t *testing.T) {
 }
 
 func TestDepthConflates(t *testing.T) {
-	q := newSendQueue(16)
+	q := newSendQueue(16, 0)
 	q.pushDepth("005930", []byte("d1"))
 	q.pushDepth("000660", []byte("x1"))
 	q.pushDepth("005930", []byte("d2"))
@@ -154,7 +155,7 @@ func TestSlowSubscriberResyncs(t *testing.T) {
 	fast := e.dial(nil)
 	fast.subscribe("book.005930")
 	e.waitMembers("book.005930", 1)
-	slow := newSendQueue(16) // a connection whose writer is stuck: nothing drains it
+	slow := newSendQueue(16, 0) // a connection whose writer is stuck: nothing drains it
 	ref, _ := parseStream("book.005930", e.srv.symbols)
 	if err := e.srv.hub.attach(ref, slow); err != nil {
 		t.Fatal(err)
@@ -186,7 +187,7 @@ func TestSlowTradesSubscriberResyncs(t *testing.T) {
 	e := newEnv(t, nil)
 	e.dial(nil).subscribe("trades.005930")
 	e.waitMembers("trades.005930", 1)
-	slow := newSendQueue(8)
+	slow := newSendQueue(8, 0)
 	ref, _ := parseStream("trades.005930", e.srv.symbols)
 	e.srv.hub.attach(ref, slow)
 	for seq := uint64(1); seq <= 10; seq++ {
@@ -250,6 +251,35 @@ func TestExecutionsSlowConsumerCutOff(t *testing.T) {
 	if ce.Code != CloseSlowConsumer || !strings.HasPrefix(ce.Text, string(api.SlowConsumer)) {
 		t.Errorf("close %d %q, want 4000 SLOW_CONSUMER", ce.Code, ce.Text)
 	}
+}
+
+// TestExecutionsBurstIsNotSlow: one engine batch bringing an account far
+// more reports than the send queue has frames (its orders all filling in
+// an opening uncross) is delivered whole to a client that reads; the
+// connection stays open.
+func TestExecutionsBurstIsNotSlow(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.SendQueue = 64 })
+	c := e.trader("A1")
+	c.subscribe("executions")
+	c.next() // openOrders
+	const n = 2000
+	burst := make([]matching.Event, n)
+	for i := range burst {
+		burst[i] = matching.Event{Kind: matching.EvExec, Account: "A1", Symbol: "005930", OrderID: matching.OrderID(i + 1),
+			ClientOrderID: strings.Repeat("x", 60), ExecType: matching.ExecTrade, Status: matching.StatusFilled,
+			Qty: 1, CumQty: 1, CumValue: 70000, LastPx: 70000, LastQty: 1}
+	}
+	e.be.publishExec("A1", burst)
+	for i := range n {
+		r := decode[api.ExecutionReport](t, c.next().raw)
+		if string(r.OrderID) != strconv.Itoa(i+1) {
+			t.Fatalf("report %d is for order %s; want every report, in order", i+1, r.OrderID)
+		}
+	}
+	if e.srv.anyClosing() {
+		t.Fatal("the burst closed the connection")
+	}
+	c.call(api.MethodPing, nil) // still served
 }
 
 func TestShutdownClosesWithGoingAway(t *testing.T) {
