@@ -78,6 +78,9 @@ type symbolState struct {
 	traded bool  // a trade happened today
 	dirty  bool  // an auction book changed during this command: EvAuction due
 	ind    indicativeCache
+	// room is how many events the engine keeps room for on account of this
+	// symbol's auction (uncrossroom.go); not state: no effect on events.
+	room int
 }
 
 // orderRef is what a client order id points at.
@@ -132,6 +135,7 @@ type Engine struct {
 	cur      cmdStamp       // the command being applied
 	events   []Event        // reused by every Apply
 	fresh    int            // events' array is zero from here to its cap (slot)
+	room     int            // events' capacity kept for the auctions' uncrosses (uncrossroom.go)
 	scratch  []OrderID      // reused by kill switch walks
 	staleIDs []OrderID      // reused by purgeIndex
 	auction  []AuctionOrder // reused by auction walks
@@ -237,8 +241,14 @@ func (e *Engine) Apply(cmd *Command) []Event {
 	if e.dayStart == 0 {
 		e.dayStart = cmd.TS // the engine's first trading day is the day it starts
 	}
+	if cmd.Kind == CmdPlace {
+		e.makeRoom(cmd.Symbol)
+	}
 	e.events = e.events[:0]
-	if cap(e.events) > maxKeptEvents {
+	switch {
+	case cap(e.events) < e.room:
+		e.growRoom()
+	case cap(e.events) > max(maxKeptEvents, 2*e.room):
 		// The last command (an uncross of a large auction book) left a
 		// large slice behind: kept, the GC would scan it every cycle and it
 		// would hold its strings alive all day.

@@ -120,6 +120,9 @@ func (e *Engine) enterPhase(s *symbolState, p Phase) {
 		return
 	}
 	s.phase = p
+	if from.Auction() && !p.Auction() {
+		defer e.freeRoom(s) // after the uncross below has used it
+	}
 	switch {
 	case p == PhaseVIAuction:
 		s.viEnd, s.resume = e.viEnd(s), PhaseContinuous
