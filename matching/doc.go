@@ -13,7 +13,10 @@
 //
 // Commands carry a dense sequence number stamped by their owner (the loop or
 // the replay tool). Apply returns the events in a slice it reuses: copy
-// what you keep.
+// what you keep. While a symbol's auction collects orders, that slice's
+// array is kept large enough for the uncross (uncrossroom.go), so that the
+// uncross allocates nothing; this changes when memory is allocated, never
+// the events.
 //
 // # Order entry (CmdPlace)
 //
@@ -27,7 +30,7 @@
 // the daily limits, and a stop-limit a stop price that passes the same
 // checks; other types must carry no price; and the type and condition
 // against the symbol's trading phase (see Trading phases). Then: a client order id the account already used today is rejected with
-// DUPLICATE_CLIENT_ORDER_ID and RefOrderID naming the order that owns it (a
+// DUPLICATE_CLIENT_ORDER_ID and Extra.RefOrderID naming the order that owns it (a
 // rejected order never claims its id); the per-account daily order cap
 // (counting accepted orders, with or without client order ids); the
 // effective price; the risk check. A rejected order changes nothing at all. An accepted order gets the next order id
