@@ -114,14 +114,45 @@ func (e *Engine) orderIn(s *symbolState, account string, id OrderID) (OrderView,
 // costs the account's resting orders (openindex.go) and a walk of the
 // covered symbols' stops, which are few.
 func (e *Engine) OpenOrders(account, symbol string, dst []OrderView) []OrderView {
+	dst, _ = e.OpenOrdersPage(account, symbol, OrderKey{}, 0, dst)
+	return dst
+}
+
+// OrderKey is an order's place in the sequence OpenOrders lists: symbol,
+// then order id. A page of open orders starts after one; the zero key comes
+// before every order.
+type OrderKey struct {
+	Symbol  string
+	OrderID OrderID
+}
+
+// Key returns v's place in OpenOrders' sequence.
+func (v *OrderView) Key() OrderKey { return OrderKey{Symbol: v.Symbol, OrderID: v.OrderID} }
+
+// IsZero reports whether k is the zero key (from the first order).
+func (k OrderKey) IsZero() bool { return k == OrderKey{} }
+
+func (k OrderKey) compare(o OrderKey) int {
+	if c := cmp.Compare(k.Symbol, o.Symbol); c != 0 {
+		return c
+	}
+	return cmp.Compare(k.OrderID, o.OrderID)
+}
+
+// OpenOrdersPage is OpenOrders from the first order after the key after, and
+// at most limit orders (all when limit <= 0). more reports whether orders
+// after the last one appended remain: the next page starts after its Key.
+// An account with many thousands of open orders is read in pages so that no
+// answer outgrows a message; each page costs a walk of all of them.
+func (e *Engine) OpenOrdersPage(account, symbol string, after OrderKey, limit int, dst []OrderView) (_ []OrderView, more bool) {
 	a := e.accounts[account]
 	if account == "" || a == nil {
-		return dst // never had an order accepted
+		return dst, false // never had an order accepted
 	}
 	var only *symbolState
 	if symbol != "" {
 		if only = e.symbols[symbol]; only == nil {
-			return dst
+			return dst, false
 		}
 	}
 	start := len(dst)
@@ -138,13 +169,17 @@ func (e *Engine) OpenOrders(account, symbol string, dst []OrderView) []OrderView
 			}
 		}
 	}
-	slices.SortFunc(dst[start:], func(x, y OrderView) int {
-		if c := cmp.Compare(x.Symbol, y.Symbol); c != 0 {
-			return c
-		}
-		return cmp.Compare(x.OrderID, y.OrderID)
-	})
-	return dst
+	page := dst[start:]
+	if !after.IsZero() {
+		page = slices.DeleteFunc(page, func(v OrderView) bool { return v.Key().compare(after) <= 0 })
+	}
+	slices.SortFunc(page, func(x, y OrderView) int { return x.Key().compare(y.Key()) })
+	end := start + len(page)
+	if limit > 0 && len(page) > limit {
+		end, more = start+limit, true
+	}
+	clear(dst[end : start+len(page)]) // drop the strings of what was cut (DeleteFunc clears its own)
+	return dst[:end], more
 }
 
 func restingView(s *symbolState, o *restingOrder) OrderView {

@@ -126,6 +126,46 @@ func TestEngineOpenOrdersSorted(t *testing.T) {
 	}
 }
 
+// TestEngineOpenOrdersPages: reading page after page, each starting after
+// the last key of the one before, lists exactly what OpenOrders lists, in
+// its order, whatever the page size; and more is false only on the last.
+func TestEngineOpenOrdersPages(t *testing.T) {
+	e := queryEngine(t)
+	for _, symbol := range []string{"", "005930"} {
+		all := e.OpenOrders("A1", symbol, nil)
+		for limit := 1; limit <= len(all)+1; limit++ {
+			var got []OrderView
+			after := OrderKey{}
+			for pages := 0; ; pages++ {
+				if pages > len(all) {
+					t.Fatalf("symbol %q, limit %d: the pages never end", symbol, limit)
+				}
+				n := len(got)
+				var more bool
+				got, more = e.OpenOrdersPage("A1", symbol, after, limit, got)
+				if len(got)-n > limit {
+					t.Fatalf("symbol %q, limit %d: a page of %d", symbol, limit, len(got)-n)
+				}
+				if !more {
+					break
+				}
+				if len(got) == n {
+					t.Fatalf("symbol %q, limit %d: an empty page says more follow", symbol, limit)
+				}
+				after = got[len(got)-1].Key()
+			}
+			if !reflect.DeepEqual(got, all) {
+				t.Errorf("symbol %q, limit %d: pages give %+v, want %+v", symbol, limit, got, all)
+			}
+		}
+	}
+	// After the last order: nothing, and no more.
+	all := e.OpenOrders("A1", "", nil)
+	if got, more := e.OpenOrdersPage("A1", "", all[len(all)-1].Key(), 10, nil); len(got) != 0 || more {
+		t.Errorf("after the last order: %+v, more %v", got, more)
+	}
+}
+
 func TestEngineBalance(t *testing.T) {
 	e := queryEngine(t)
 	// A1 holds cash for 3 shares at 70000 and 2 at 72100, commission
