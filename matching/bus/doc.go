@@ -47,6 +47,9 @@
 //	        Account from the authenticated session, never from the client.
 //	kind 2, read:    qkind (1 byte: QueryKind) | account str | symbol str |
 //	                 order id (uvarint) | client order id str
+//	                 [| after symbol str | after order id (uvarint)]:
+//	                 QueryOpenOrders only, the page's cursor (the last
+//	                 order of the page before), absent for the first page
 //	kind 3, batch:   inbox str | entries, each: id (uvarint) | length
 //	                 (uvarint) | a whole kind 1 or kind 2 request
 //
@@ -72,8 +75,11 @@
 //	              thousands of orders), only the command account's
 //	              execution reports, and if those are too many the first
 //	              and the latest that fit
-//	ok, read:     qkind | found (0 or 1) | body
+//	ok, read:     qkind | flags (1 byte: 1 found, 2 more) | body
 //	              QueryOrder, QueryOpenOrders: count (uvarint) | count × order
+//	              (open orders: a page of at most OpenOrdersPage, cut
+//	              shorter to fit the payload limit; "more" says orders after
+//	              its last remain, to be read with that one as the cursor)
 //	              QueryBalance:   account str | cash (varint) | hold (varint)
 //	              QueryPositions: count (uvarint) | count × (symbol str |
 //	                              qty (varint) | hold (varint))

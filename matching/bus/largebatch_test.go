@@ -136,3 +136,41 @@ func submitAndWait(t *testing.T, loop *matching.Loop, cmds []*matching.Command) 
 	}
 	wg.Wait()
 }
+
+// TestOpenOrdersInPages: an account's open orders that do not fit in one
+// message come in pages, each cut to what fits, with More set on all but
+// the last; read after one another they list every open order once, in
+// the engine's order.
+func TestOpenOrdersInPages(t *testing.T) {
+	loop, _, client := smallPayloadEngine(t)
+	submitAndWait(t, loop, makerOrders())
+	var all []matching.OrderView
+	q := Query{Kind: QueryOpenOrders, Account: "A"}
+	pages := 0
+	for {
+		r, err := client.Query(t.Context(), &q)
+		if err != nil {
+			t.Fatalf("page %d: %v", pages, err)
+		}
+		pages++
+		all = append(all, r.Orders...)
+		if !r.More {
+			break
+		}
+		if len(r.Orders) == 0 || pages > sweepMakers {
+			t.Fatalf("page %d: %d orders and more to come", pages, len(r.Orders))
+		}
+		q.After = r.Orders[len(r.Orders)-1].Key()
+	}
+	if pages < 2 {
+		t.Fatalf("%d open orders came in %d page; the test needs them over the 8 KiB limit", len(all), pages)
+	}
+	if len(all) != sweepMakers {
+		t.Fatalf("%d orders in %d pages, want %d", len(all), pages, sweepMakers)
+	}
+	for i := 1; i < len(all); i++ {
+		if all[i].OrderID <= all[i-1].OrderID || all[i].Account != "A" || !all[i].Open {
+			t.Fatalf("orders %d and %d: %+v then %+v; want A's open orders, ids ascending", i-1, i, all[i-1], all[i])
+		}
+	}
+}

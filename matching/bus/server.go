@@ -242,7 +242,7 @@ func newCall(s *Server) *call {
 // bottleneck.
 func (c *call) read(e *matching.Engine) {
 	q, r := &c.in.q, &c.res
-	r.Found, r.Orders, r.Positions, r.Balance = false, r.Orders[:0], r.Positions[:0], matching.BalanceView{}
+	r.Found, r.More, r.Orders, r.Positions, r.Balance = false, false, r.Orders[:0], r.Positions[:0], matching.BalanceView{}
 	switch q.Kind {
 	case QueryOrder:
 		var v matching.OrderView
@@ -250,7 +250,8 @@ func (c *call) read(e *matching.Engine) {
 			r.Orders = append(r.Orders, v)
 		}
 	case QueryOpenOrders:
-		r.Orders, r.Found = e.OpenOrders(q.Account, q.Symbol, r.Orders), true
+		r.Orders, r.More = e.OpenOrdersPage(q.Account, q.Symbol, q.After, OpenOrdersPage, r.Orders)
+		r.Found = true
 	case QueryBalance:
 		r.Balance, r.Found = e.Balance(q.Account)
 	case QueryPositions:
@@ -271,7 +272,7 @@ func (c *call) done(res *matching.Result) {
 	case res.Err != nil:
 		c.buf = appendError(c.buf[:0], statusUnavailable, res.Err.Error())
 	case c.in.read:
-		c.buf = appendReadReply(c.buf[:0], c.in.q.Kind, &c.res)
+		c.buf = c.readReply()
 	default:
 		c.buf = matching.AppendRecord(append(c.buf[:0], byte(statusOK)), res.Cmd, res.Events)
 		if len(c.buf)+entryOverhead > c.s.limit {
@@ -287,6 +288,22 @@ func (c *call) done(res *matching.Result) {
 		return
 	}
 	c.publish()
+}
+
+// readReply encodes the answer to a read. A page of open orders that is
+// over the payload limit (long strings in each) is cut to what fits, with
+// More set: the gateway asks for the rest after the page's last order.
+func (c *call) readReply() []byte {
+	r := &c.res
+	buf := appendReadReply(c.buf[:0], c.in.q.Kind, r)
+	room := c.s.limit - entryOverhead
+	for c.in.q.Kind == QueryOpenOrders && len(buf) > room && len(r.Orders) > 1 {
+		keep := max(1, min(len(r.Orders)-1, len(r.Orders)*room/len(buf)))
+		clear(r.Orders[keep:])
+		r.Orders, r.More = r.Orders[:keep], true
+		buf = appendReadReply(buf[:0], c.in.q.Kind, r)
+	}
+	return buf
 }
 
 // ownAnswer encodes the answer to an applied command whose full answer (all

@@ -46,20 +46,30 @@ const (
 
 // Query is a read for the engine. Account is set by the gateway from the
 // authenticated session; the engine answers only about that account.
+// After, for QueryOpenOrders only, starts the page after that order.
 type Query struct {
 	Kind          QueryKind
 	Account       string
 	Symbol        string
 	OrderID       matching.OrderID
 	ClientOrderID string
+	After         matching.OrderKey
 }
+
+// OpenOrdersPage is the most open orders one answer lists; fewer when they
+// would not fit in a NATS message. QueryResult.More says whether more
+// follow.
+const OpenOrdersPage = 1000
 
 // QueryResult is the engine's answer to a Query. Found is false for an
 // order that is not the account's (or unknown), and for a balance or
 // positions when the account does not exist or risk is off. Orders holds
-// the order (QueryOrder, when found) or the open orders.
+// the order (QueryOrder, when found) or a page of the open orders; More
+// says that open orders after the page's last remain (ask again with After
+// its Key).
 type QueryResult struct {
 	Found     bool
+	More      bool
 	Orders    []matching.OrderView
 	Balance   matching.BalanceView
 	Positions []matching.PositionView
@@ -72,6 +82,12 @@ var errWire = errors.New("bus: bad message")
 const (
 	flagOpen      = 1
 	flagTriggered = 2
+)
+
+// read reply flags: found, and (QueryOpenOrders only) more.
+const (
+	replyFound = 1
+	replyMore  = 2
 )
 
 // minOrderLen and minPositionLen are the shortest encodings of a view; they
@@ -95,12 +111,17 @@ func appendReadRequest(dst []byte, q *Query) []byte {
 	dst = appendStr(dst, q.Account)
 	dst = appendStr(dst, q.Symbol)
 	dst = binary.AppendUvarint(dst, uint64(q.OrderID))
-	return appendStr(dst, q.ClientOrderID)
+	dst = appendStr(dst, q.ClientOrderID)
+	if q.Kind == QueryOpenOrders && !q.After.IsZero() {
+		dst = appendStr(dst, q.After.Symbol)
+		dst = binary.AppendUvarint(dst, uint64(q.After.OrderID))
+	}
+	return dst
 }
 
 func queryFits(q *Query) bool {
 	return len(q.Account) <= matching.MaxStringLen && len(q.Symbol) <= matching.MaxStringLen &&
-		len(q.ClientOrderID) <= matching.MaxStringLen
+		len(q.ClientOrderID) <= matching.MaxStringLen && len(q.After.Symbol) <= matching.MaxStringLen
 }
 
 func appendOrderView(dst []byte, v *matching.OrderView) []byte {
@@ -124,13 +145,14 @@ func appendOrderView(dst []byte, v *matching.OrderView) []byte {
 
 // appendReadReply encodes an ok answer to a read of kind k.
 func appendReadReply(dst []byte, k QueryKind, r *QueryResult) []byte {
-	dst = append(dst, byte(statusOK), byte(k), boolByte(r.Found))
+	flags := boolByte(r.Found)
+	if r.More && k == QueryOpenOrders {
+		flags |= replyMore
+	}
+	dst = append(dst, byte(statusOK), byte(k), flags)
 	switch k {
 	case QueryOrder, QueryOpenOrders:
-		dst = binary.AppendUvarint(dst, uint64(len(r.Orders)))
-		for i := range r.Orders {
-			dst = appendOrderView(dst, &r.Orders[i])
-		}
+		dst = appendOrderViews(dst, r.Orders)
 	case QueryBalance:
 		dst = appendStr(dst, r.Balance.Account)
 		dst = binary.AppendVarint(dst, r.Balance.Cash)
@@ -142,6 +164,14 @@ func appendReadReply(dst []byte, k QueryKind, r *QueryResult) []byte {
 			dst = binary.AppendVarint(dst, int64(p.Qty))
 			dst = binary.AppendVarint(dst, int64(p.Hold))
 		}
+	}
+	return dst
+}
+
+func appendOrderViews(dst []byte, vs []matching.OrderView) []byte {
+	dst = binary.AppendUvarint(dst, uint64(len(vs)))
+	for i := range vs {
+		dst = appendOrderView(dst, &vs[i])
 	}
 	return dst
 }
@@ -201,6 +231,13 @@ func decodeQuery(src []byte, q *Query) error {
 	q.Symbol = d.str()
 	q.OrderID = matching.OrderID(d.uvarint())
 	q.ClientOrderID = d.str()
+	q.After = matching.OrderKey{}
+	if q.Kind == QueryOpenOrders && d.err == nil && d.off < len(d.src) {
+		q.After = matching.OrderKey{Symbol: d.str(), OrderID: matching.OrderID(d.uvarint())}
+		if d.err == nil && q.After.IsZero() {
+			d.fail("a zero cursor, which is sent as none")
+		}
+	}
 	d.end()
 	if d.err == nil && (q.Kind < QueryOrder || q.Kind > QueryPositions) {
 		d.err = fmt.Errorf("%w: unknown query kind %d", errWire, q.Kind)
@@ -216,7 +253,11 @@ func decodeQuery(src []byte, q *Query) error {
 func decodeReadReply(src []byte, r *QueryResult) (QueryKind, error) {
 	d := reader{src: src}
 	k := QueryKind(d.byte())
-	r.Found = d.flag()
+	flags := d.byte()
+	if flags&^(replyFound|replyMore) != 0 || (flags&replyMore != 0 && k != QueryOpenOrders) {
+		d.fail(fmt.Sprintf("reply flags %#x for a query of kind %d", flags, k))
+	}
+	r.Found, r.More = flags&replyFound != 0, flags&replyMore != 0
 	r.Orders, r.Positions, r.Balance = r.Orders[:0], r.Positions[:0], matching.BalanceView{}
 	switch k {
 	case QueryOrder, QueryOpenOrders:
@@ -256,15 +297,6 @@ func (d *reader) byte() byte {
 	}
 	d.off++
 	return d.src[d.off-1]
-}
-
-func (d *reader) flag() bool {
-	switch b := d.byte(); b {
-	case 0, 1:
-		return b == 1
-	}
-	d.fail("a flag that is neither 0 nor 1")
-	return false
 }
 
 func (d *reader) uvarint() uint64 {

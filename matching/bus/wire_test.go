@@ -17,6 +17,7 @@ var sampleResults = []struct {
 		Price: 72100, StopPrice: 72000, Qty: 5, CumQty: 2, LeavesQty: 3, CumValue: 144200}}}},
 	{QueryOrder, QueryResult{}},
 	{QueryOpenOrders, QueryResult{Found: true, Orders: []matching.OrderView{{}, {Account: "B", OrderID: 1 << 60, CumValue: -1}}}},
+	{QueryOpenOrders, QueryResult{Found: true, More: true, Orders: []matching.OrderView{{Account: "B", Symbol: "005930", OrderID: 3}}}},
 	{QueryBalance, QueryResult{Found: true, Balance: matching.BalanceView{Account: "A", Cash: 1e9, Hold: 70_011}}},
 	{QueryPositions, QueryResult{Found: true, Positions: []matching.PositionView{{Symbol: "000660", Qty: 50, Hold: 10}, {Symbol: "005930", Qty: 2}}}},
 }
@@ -30,7 +31,7 @@ func TestReadReplyRoundTrip(t *testing.T) {
 		if want.Orders == nil {
 			want.Orders = got.Orders[:0:0]
 		}
-		if err != nil || k != s.kind || got.Found != want.Found || got.Balance != want.Balance ||
+		if err != nil || k != s.kind || got.Found != want.Found || got.More != want.More || got.Balance != want.Balance ||
 			len(got.Orders) != len(s.r.Orders) || len(got.Positions) != len(s.r.Positions) ||
 			(len(s.r.Orders) > 0 && !reflect.DeepEqual(got.Orders, s.r.Orders)) ||
 			(len(s.r.Positions) > 0 && !reflect.DeepEqual(got.Positions, s.r.Positions)) {
@@ -39,7 +40,36 @@ func TestReadReplyRoundTrip(t *testing.T) {
 	}
 }
 
+// TestReadRequestCursor: a page's cursor goes with a QueryOpenOrders only,
+// and only when it is not zero, so every request has one encoding.
+func TestReadRequestCursor(t *testing.T) {
+	after := matching.OrderKey{Symbol: "005930", OrderID: 42}
+	for _, q := range []Query{
+		{Kind: QueryOpenOrders, Account: "A", After: after},
+		{Kind: QueryOpenOrders, Account: "A", Symbol: "005930"},
+	} {
+		var r request
+		if err := decodeRequest(appendReadRequest(nil, &q), &r); err != nil || !r.read || r.q != q {
+			t.Errorf("%+v decoded to %+v, %v", q, r.q, err)
+		}
+	}
+	q := Query{Kind: QueryOrder, Account: "A", OrderID: 1, After: after}
+	var r request
+	if err := decodeRequest(appendReadRequest(nil, &q), &r); err != nil || !r.q.After.IsZero() {
+		t.Errorf("a cursor on a QueryOrder went over: %+v, %v", r.q, err)
+	}
+	zero := appendStr(appendReadRequest(nil, &Query{Kind: QueryOpenOrders, Account: "A"}), "")
+	if err := decodeRequest(append(zero, 0), &r); err == nil {
+		t.Error("a zero cursor written out was accepted")
+	}
+	var res QueryResult
+	if _, err := decodeReadReply([]byte{byte(QueryOrder), replyFound | replyMore, 0}, &res); err == nil {
+		t.Error("more on a QueryOrder answer was accepted")
+	}
+}
+
 func FuzzDecodeRequest(f *testing.F) {
+	f.Add(appendReadRequest(nil, &Query{Kind: QueryOpenOrders, Account: "A", After: matching.OrderKey{Symbol: "005930", OrderID: 9}}))
 	f.Add(appendCommandRequest(nil, place("A", "c1", matching.Buy, 70000, 5)))
 	f.Add(appendCommandRequest(nil, &matching.Command{Kind: matching.CmdCancelAll, Account: "A"}))
 	f.Add(appendReadRequest(nil, &Query{Kind: QueryOrder, Account: "A", Symbol: "005930", OrderID: 9, ClientOrderID: "c"}))
