@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -87,14 +88,27 @@ func (c *Client) Status(ctx context.Context, p StatusParams) (*OrderState, error
 	return &r, nil
 }
 
-// OpenOrders sends orders.open: the account's open orders, in symbol only
-// unless it is "".
+// OpenOrders sends orders.open until it has every page: the account's
+// open orders, in symbol only unless it is "". The pages are read one after
+// another, not at one instant: an order that changes meanwhile may show its
+// state before or after the change (the executions stream has both).
 func (c *Client) OpenOrders(ctx context.Context, symbol string) ([]OrderState, error) {
-	var r OrdersResult
-	if err := c.Call(ctx, MethodOpenOrders, OpenOrdersParams{Symbol: symbol}, &r); err != nil {
-		return nil, err
+	var all []OrderState
+	p := OpenOrdersParams{Symbol: symbol}
+	for {
+		var r OrdersResult
+		if err := c.Call(ctx, MethodOpenOrders, p, &r); err != nil {
+			return nil, err
+		}
+		all = append(all, r.Orders...)
+		if r.Next == "" {
+			return all, nil
+		}
+		if r.Next == p.After {
+			return nil, fmt.Errorf("api: orders.open gave the same cursor %q twice", r.Next)
+		}
+		p.After = r.Next
 	}
-	return r.Orders, nil
 }
 
 // Balance sends account.balance.

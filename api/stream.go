@@ -17,9 +17,11 @@ type StatusParams struct {
 	ClientOrderID string  `json:"clientOrderId,omitempty"`
 }
 
-// OpenOrdersParams are the params of orders.open; Symbol optional.
+// OpenOrdersParams are the params of orders.open; both optional. After is
+// the Next of the answer before, to read the page that follows it.
 type OpenOrdersParams struct {
 	Symbol string `json:"symbol,omitempty"`
+	After  string `json:"after,omitempty"`
 }
 
 // SubscribeParams are the params of subscribe and unsubscribe. Stream names:
@@ -76,10 +78,17 @@ type OrderState struct {
 	AvgPx         Decimal `json:"avgPx,omitempty"`
 }
 
-// OrdersResult answers orders.open.
+// OrdersResult answers orders.open: a page of at most OpenOrdersPage open
+// orders, by symbol then order id. Next, when set, says more follow: it is
+// an opaque cursor to send as After for the next page.
 type OrdersResult struct {
 	Orders []OrderState `json:"orders"`
+	Next   string       `json:"next,omitempty"`
 }
+
+// OpenOrdersPage is the most orders one orders.open answer or openOrders
+// message holds.
+const OpenOrdersPage = 1000
 
 // BalanceResult answers account.balance. Available = Cash − Hold.
 type BalanceResult struct {
@@ -226,11 +235,14 @@ type MarketStatus struct {
 
 // OpenOrders (type openOrders) is the first message of the executions
 // stream: the account's open orders when the subscription started. The
-// execution reports after it (type execution) continue from there.
+// execution reports after it (type execution) continue from there. It holds
+// at most OpenOrdersPage orders; Next, set when the account has more, is
+// the cursor for orders.open's After to read the rest.
 type OpenOrders struct {
 	Type   string       `json:"type"`
 	TS     string       `json:"ts"`
 	Orders []OrderState `json:"orders"`
+	Next   string       `json:"next,omitempty"`
 }
 
 // Resync (type resync) tells a client that the server dropped messages of

@@ -36,19 +36,24 @@ const (
 )
 
 // Query is a read of the engine's state, always scoped to one Account: the
-// gateway sets it from the caller's token, never from params.
+// gateway sets it from the caller's token, never from params. After, for
+// QueryOpenOrders, asks for the page of open orders after that one.
 type Query struct {
 	Kind          QueryKind
 	Account       string
 	Symbol        string
 	OrderID       matching.OrderID
 	ClientOrderID string
+	After         matching.OrderKey
 }
 
 // QueryResult answers a Query; which fields are set depends on its Kind.
-// Found is false when QueryOrder names no order of the account.
+// Found is false when QueryOrder names no order of the account. Open orders
+// come a page at a time, in matching.OrderKey order: More says that others
+// follow the last one.
 type QueryResult struct {
 	Found     bool
+	More      bool
 	Orders    []matching.OrderView
 	Balance   matching.BalanceView
 	Positions []matching.PositionView

@@ -11,8 +11,9 @@ import (
 // execStream is one connection's executions stream. No report may be
 // lost between the openOrders snapshot and the live stream, so the order
 // is: subscribe to the account's reports first and hold them, then query
-// the open orders, then queue the snapshot, then the held reports, then
-// go live. A held report may already be part of the snapshot; reports
+// the open orders (their first page; the snapshot's next cursor reads the
+// rest with orders.open), then queue the snapshot, then the held reports,
+// then go live. A held report may already be part of the snapshot; reports
 // carry the order's whole state (cumQty, leavesQty, status) and come in
 // engine order, so a client that applies each as "the order's state now"
 // ends in the right state (see docs/protocol.md).
@@ -46,7 +47,7 @@ func (c *conn) startExec(r *call) (*execStream, *api.Error) {
 	}
 	es.snapshot = mustJSON(api.OpenOrders{
 		Type: api.TypeOpenOrders, TS: r.now.UTC().Format(time.RFC3339Nano),
-		Orders: orderStates(res.Orders, c.account),
+		Orders: orderStates(res.Orders, c.account), Next: nextCursor(res),
 	})
 	return es, nil
 }

@@ -1,7 +1,9 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -27,6 +29,7 @@ type fakeBackend struct {
 	onQuery  func(q *Query)              // called by Query before answering, unlocked
 	answer   func(q *Query) *QueryResult // Query's answer; nil: open orders from the engine's reports
 	open     map[matching.OrderID]matching.OrderView
+	page     int // open orders per answer, as the engine pages them; 0: all
 	inflight atomic.Int32
 	maxIn    atomic.Int32
 }
@@ -112,12 +115,22 @@ func (b *fakeBackend) Query(ctx context.Context, q *Query) (*QueryResult, error)
 	}
 	res := &QueryResult{Found: true}
 	for _, v := range b.open {
-		if v.Account == q.Account {
+		if v.Account == q.Account && (q.Symbol == "" || v.Symbol == q.Symbol) && keyAfter(v.Key(), q.After) {
 			res.Orders = append(res.Orders, v)
 		}
 	}
+	slices.SortFunc(res.Orders, func(x, y matching.OrderView) int { return cmpKeys(x.Key(), y.Key()) })
+	if b.page > 0 && len(res.Orders) > b.page {
+		res.Orders, res.More = res.Orders[:b.page], true
+	}
 	return res, nil
 }
+
+func cmpKeys(x, y matching.OrderKey) int {
+	return cmp.Or(cmp.Compare(x.Symbol, y.Symbol), cmp.Compare(x.OrderID, y.OrderID))
+}
+
+func keyAfter(k, after matching.OrderKey) bool { return cmpKeys(k, after) > 0 }
 
 func (b *fakeBackend) SubscribeExec(account string, fn func(evs []matching.Event)) (func() error, error) {
 	b.mu.Lock()

@@ -3,8 +3,11 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
+	"strings"
 
 	"github.com/mts-krx/mts/api"
+	"github.com/mts-krx/mts/matching"
 )
 
 // decodeParams decodes optional params strictly: absent or null params
@@ -35,4 +38,25 @@ func statusTarget(p *api.StatusParams, q *Query) *api.Error {
 	var err *api.Error
 	q.OrderID, err = parseOrderID("orderId", p.OrderID)
 	return err
+}
+
+// openCursor is the cursor orders.open gives as next: the page's last
+// order, as "symbol:orderId". Clients send it back as after and need not
+// read it.
+func openCursor(k matching.OrderKey) string {
+	return k.Symbol + ":" + strconv.FormatUint(uint64(k.OrderID), 10)
+}
+
+// parseOpenCursor reads orders.open's after ("" is the first page).
+func parseOpenCursor(s string) (matching.OrderKey, *api.Error) {
+	if s == "" {
+		return matching.OrderKey{}, nil
+	}
+	i := strings.LastIndexByte(s, ':')
+	if i > 0 && i <= matching.MaxStringLen {
+		if id, err := parseOrderID("after", api.OrderID(s[i+1:])); err == nil {
+			return matching.OrderKey{Symbol: s[:i], OrderID: id}, nil
+		}
+	}
+	return matching.OrderKey{}, api.Errorf(api.InvalidField, "after: %q is not a cursor that orders.open gave as next", truncate(s))
 }

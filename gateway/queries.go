@@ -33,11 +33,24 @@ func openOrders(c *conn, r *call) answer {
 	if err := decodeParams(r.params, &p); err != nil {
 		return fail(err)
 	}
-	res, e := c.query(r, &Query{Kind: QueryOpenOrders, Account: c.account, Symbol: p.Symbol})
+	after, e := parseOpenCursor(p.After)
 	if e != nil {
 		return fail(e)
 	}
-	return answer{result: api.OrdersResult{Orders: orderStates(res.Orders, c.account)}}
+	res, e := c.query(r, &Query{Kind: QueryOpenOrders, Account: c.account, Symbol: p.Symbol, After: after})
+	if e != nil {
+		return fail(e)
+	}
+	return answer{result: api.OrdersResult{Orders: orderStates(res.Orders, c.account), Next: nextCursor(res)}}
+}
+
+// nextCursor is the cursor after a page of open orders, or "" after the
+// last page.
+func nextCursor(res *QueryResult) string {
+	if !res.More || len(res.Orders) == 0 {
+		return ""
+	}
+	return openCursor(res.Orders[len(res.Orders)-1].Key())
 }
 
 func balance(c *conn, r *call) answer {

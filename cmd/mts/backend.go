@@ -31,11 +31,11 @@ func (b busBackend) Submit(ctx context.Context, cmd *matching.Command) (*gateway
 
 func (b busBackend) Query(ctx context.Context, q *gateway.Query) (*gateway.QueryResult, error) {
 	res, err := b.c.Query(ctx, &bus.Query{Kind: bus.QueryKind(q.Kind), Account: q.Account, Symbol: q.Symbol,
-		OrderID: q.OrderID, ClientOrderID: q.ClientOrderID})
+		OrderID: q.OrderID, ClientOrderID: q.ClientOrderID, After: q.After})
 	if err != nil {
 		return nil, gatewayError(err)
 	}
-	return &gateway.QueryResult{Found: res.Found, Orders: res.Orders, Balance: res.Balance, Positions: res.Positions}, nil
+	return &gateway.QueryResult{Found: res.Found, More: res.More, Orders: res.Orders, Balance: res.Balance, Positions: res.Positions}, nil
 }
 
 func (b busBackend) SubscribeExec(account string, fn func(evs []matching.Event)) (func() error, error) {
