@@ -98,8 +98,11 @@ func fastOrderResult(data []byte, r *OrderResult) bool {
 			var ok bool
 			res.Reports, ok = fastReports(v)
 			return ok
+		case "truncated":
+			res.Truncated = v == "true"
+			return v == "true" || v == "false"
 		}
-		return !foldsTo(key, "seq", "reports")
+		return !foldsTo(key, "seq", "reports", "truncated")
 	})
 	if ok {
 		*r = res

@@ -24,6 +24,7 @@ var fastEnvelopeSeeds = []string{
 	`{"result":{"seq":1,"reports":null}}`, `{"result":{"seq":-1}}`, `{"result":{"seq":1.5}}`, `{"result":{"Seq":1}}`,
 	`{"result":{"seq":1,"reports":[{"qty":"1","QTY":"2"}]}}`, `{"result":{"seq":1,"reports":[{"qty":5}]}}`,
 	`{"result":{"seq":1,"reports":[{"extra":{"a":"}"},"qty":"1"}],"more":[1,{"b":"]"}]}}`, `[]`, `"x"`, `{}`,
+	`{"id":"r2","status":200,"result":{"seq":4,"reports":[],"truncated":true}}`,
 }
 
 func FuzzFastEnvelope(f *testing.F) {
@@ -82,5 +83,9 @@ func TestFastPathTakesReplies(t *testing.T) {
 	}
 	if !fastEnvelope([]byte(fastEnvelopeSeeds[2]), &env) || env.Type != "bookDelta" {
 		t.Errorf("fastEnvelope declined or misread a stream message: %+v", env)
+	}
+	truncated := fastEnvelopeSeeds[len(fastEnvelopeSeeds)-1]
+	if !fastEnvelope([]byte(truncated), &env) || !fastOrderResult(env.Result, &r) || !r.Truncated {
+		t.Errorf("the fast path declined or misread %s: %+v", truncated, r)
 	}
 }

@@ -50,11 +50,18 @@ type SubscribeResult struct {
 // cancellations). On an engine rejection the reply has both an error (the
 // reason code) and this result (the rejected report, with refOrderId on
 // DUPLICATE_CLIENT_ORDER_ID). Every report is also sent on the executions
-// stream.
+// stream. A command with more than MaxReplyReports reports for the caller
+// (a cancelAll of thousands of orders, a sweep of thousands of fills)
+// answers with the first and the latest, the last being the order's state
+// now, and Truncated set; the executions stream carries every one.
 type OrderResult struct {
-	Seq     uint64            `json:"seq"`
-	Reports []ExecutionReport `json:"reports"`
+	Seq       uint64            `json:"seq"`
+	Reports   []ExecutionReport `json:"reports"`
+	Truncated bool              `json:"truncated,omitempty"`
 }
+
+// MaxReplyReports is the most execution reports one OrderResult holds.
+const MaxReplyReports = 1000
 
 // OrderState is one order as order.status and orders.open show it. Open is
 // false for an order that is known (its client order id was used today) but

@@ -1,10 +1,12 @@
 package gateway
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/mts-krx/mts/api"
+	"github.com/mts-krx/mts/matching"
 )
 
 // placeOpen rests n buy orders of c's account, client order ids o0, o1, ….
@@ -82,5 +84,34 @@ func TestExecutionsSnapshotFirstPage(t *testing.T) {
 	rest := decode[api.OrdersResult](t, c.call(api.MethodOpenOrders, map[string]any{"after": snap.Next}).Result)
 	if len(rest.Orders) != 2 || rest.Orders[0].ClientOrderID != "o3" || rest.Next != "" {
 		t.Errorf("after the snapshot's cursor: %+v, want o3 and o4, no more", rest)
+	}
+}
+
+// TestOrderAnswerBounded: a command with more of the caller's reports than
+// a reply holds answers with the first and the latest, in order, marked
+// truncated; other accounts' reports never count.
+func TestOrderAnswerBounded(t *testing.T) {
+	for _, n := range []int{3, api.MaxReplyReports, api.MaxReplyReports + 1, 2500} {
+		out := &Outcome{Cmd: matching.Command{Seq: 7}}
+		for i := range n {
+			out.Events = append(out.Events,
+				matching.Event{Kind: matching.EvExec, Account: "A1", OrderID: matching.OrderID(i + 1), ExecType: matching.ExecCanceled},
+				matching.Event{Kind: matching.EvExec, Account: "B1", OrderID: matching.OrderID(i + 1)})
+		}
+		res := orderAnswer(out, "A1", nil).result.(api.OrderResult)
+		want := min(n, api.MaxReplyReports)
+		if len(res.Reports) != want || res.Truncated != (n > want) || res.Seq != 7 {
+			t.Fatalf("%d reports: answered %d, truncated %v; want %d, %v", n, len(res.Reports), res.Truncated, want, n > want)
+		}
+		last := len(res.Reports) - 1
+		if res.Reports[0].OrderID != "1" || res.Reports[last].OrderID != api.OrderID(strconv.Itoa(n)) {
+			t.Errorf("%d reports: first %s, last %s; want 1 and %d", n, res.Reports[0].OrderID, res.Reports[last].OrderID, n)
+		}
+		for i := 2; i <= last; i++ {
+			prev, _ := strconv.Atoi(string(res.Reports[i-1].OrderID))
+			if cur, _ := strconv.Atoi(string(res.Reports[i].OrderID)); cur != prev+1 || res.Reports[i].Account != "A1" {
+				t.Fatalf("%d reports: report %d is %+v after order %d; want A1's latest, consecutive", n, i, res.Reports[i], prev)
+			}
+		}
 	}
 }

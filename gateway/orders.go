@@ -39,13 +39,31 @@ func (c *conn) submit(ctx context.Context, cmd *matching.Command) answer {
 
 // orderAnswer is the reply to a command: the caller's own execution
 // reports (never another account's, such as a maker's fill), and on a
-// rejection its reason as the error beside them.
+// rejection its reason as the error beside them. Beyond
+// api.MaxReplyReports it keeps the first and the latest (see
+// api.OrderResult), so that a cancelAll of ten thousand orders does not
+// make a frame of megabytes, over what clients read in one piece.
 func orderAnswer(out *Outcome, account string, cal *Calendar) answer {
-	res := api.OrderResult{Seq: out.Cmd.Seq, Reports: []api.ExecutionReport{}}
+	mine := func(e *matching.Event) bool { return e.Kind == matching.EvExec && e.Account == account }
+	n := 0
+	for i := range out.Events {
+		if mine(&out.Events[i]) {
+			n++
+		}
+	}
+	res := api.OrderResult{Seq: out.Cmd.Seq, Reports: make([]api.ExecutionReport, 0, min(n, api.MaxReplyReports))}
+	skip := 0 // the reports after the first that do not fit
+	if n > api.MaxReplyReports {
+		skip, res.Truncated = n-api.MaxReplyReports, true
+	}
 	var rej *api.Error
+	k := 0
 	for i := range out.Events {
 		e := &out.Events[i]
-		if e.Kind != matching.EvExec || e.Account != account {
+		if !mine(e) {
+			continue
+		}
+		if k++; k > 1 && k <= 1+skip {
 			continue
 		}
 		r := clientReport(e, cal)

@@ -51,6 +51,9 @@ func appendOrderReply(b []byte, rep *api.Reply, res *api.OrderResult) ([]byte, b
 		}
 		b = append(b, ']')
 	}
+	if res.Truncated {
+		b = append(b, `,"truncated":true`...)
+	}
 	b = append(b, '}')
 	if e := rep.Error; e != nil {
 		b = field(b, `,"error":{"code":`, string(e.Code), &ok)

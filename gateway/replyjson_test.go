@@ -28,6 +28,7 @@ func TestEncodeReplyMatchesMarshal(t *testing.T) {
 		{ID: json.RawMessage(`12345`), Status: 200, Result: res},
 		{ID: json.RawMessage(`"r-1"`), Status: 200, Result: api.OrderResult{Seq: 1, Reports: []api.ExecutionReport{}}},
 		{Status: 200, Result: api.OrderResult{}},
+		{Status: 200, Result: api.OrderResult{Seq: 9, Reports: res.Reports, Truncated: true}},
 		{ID: json.RawMessage(`"a\"b"`), Status: 422, Result: res, Error: &api.Error{Code: api.InsufficientFunds, Msg: "not enough cash"}},
 		{ID: json.RawMessage(`-1.5e3`), Status: 503, Result: res, Error: &api.Error{Code: api.Busy, Msg: "busy", RetryAfterMs: 100}},
 	}

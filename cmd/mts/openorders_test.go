@@ -84,4 +84,26 @@ func TestE2EManyOpenOrders(t *testing.T) {
 	if len(rest.Orders) == 0 || rest.Orders[0] != open[api.OpenOrdersPage] {
 		t.Errorf("the page after the snapshot starts %+v, want %+v", rest.Orders[:min(1, len(rest.Orders))], open[api.OpenOrdersPage])
 	}
+
+
+	// A cancelAll of them all answers with the first and the latest reports
+	// (10,000 in full would be a 4 MB frame). The executions stream would
+	// carry every one: 4.5 MB at once, past the private queue's 4 MiB, so
+	// this connection leaves it first (risk on bounds an account's open
+	// orders, and so this burst, to 1,000 by default).
+	if err := a.Unsubscribe(ctx5(t), []string{"executions"}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := a.CancelAll(ctx5(t), "")
+	if err != nil {
+		t.Fatalf("cancelAll of %d orders: %v", orders, err)
+	}
+	last := res.Reports[len(res.Reports)-1]
+	if len(res.Reports) != api.MaxReplyReports || !res.Truncated || last.ExecType != "canceled" || last.ClientOrderID != open[len(open)-1].ClientOrderID {
+		t.Errorf("cancelAll answered %d reports, truncated %v, the last %+v; want %d, truncated, the last order's cancel",
+			len(res.Reports), res.Truncated, last, api.MaxReplyReports)
+	}
+	if left, err := a.OpenOrders(ctx5(t), ""); err != nil || len(left) != 0 {
+		t.Errorf("after cancelAll: %d open orders, %v", len(left), err)
+	}
 }
