@@ -85,7 +85,6 @@ func TestE2EManyOpenOrders(t *testing.T) {
 		t.Errorf("the page after the snapshot starts %+v, want %+v", rest.Orders[:min(1, len(rest.Orders))], open[api.OpenOrdersPage])
 	}
 
-
 	// A cancelAll of them all answers with the first and the latest reports
 	// (10,000 in full would be a 4 MB frame). The executions stream would
 	// carry every one: 4.5 MB at once, past the private queue's 4 MiB, so
