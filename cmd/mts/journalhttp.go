@@ -62,9 +62,16 @@ const (
 	defaultFollowInterval = 10 * time.Millisecond
 	defaultReadChunk      = 4096
 	streamBufBytes        = 32 << 10
-	// maxTailLine bounds one record line held by `mts journal tail`. The
-	// journal caps a payload at 4 MiB; its JSON is larger but not this large.
-	maxTailLine = 256 << 20
+	// maxTailLine bounds one record line held by `mts journal tail`, which
+	// writes only whole lines. A record's JSON is 7 to 13 times its payload
+	// (13 for an uncross of one-letter accounts without client order ids,
+	// the densest payload; TestTailLineBound), and the journal takes
+	// payloads up to journal.MaxPayloadBytes, so a line of the largest
+	// record it can hold fits.
+	maxTailLine = tailLineRatio * journal.MaxPayloadBytes
+	// tailLineRatio is the most JSON bytes per payload byte a record line
+	// may have.
+	tailLineRatio = 16
 )
 
 // journalFeed is the matching.Publisher that wakes journal followers. It

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/mts-krx/mts/api"
+	"github.com/mts-krx/mts/gateway"
 	"github.com/mts-krx/mts/journal"
 	"github.com/mts-krx/mts/matching"
 )
@@ -736,5 +737,55 @@ func TestJournalHTTPAbortsOnBadRecord(t *testing.T) {
 	code, stderr := runWithEnv(t, context.Background(), map[string]string{"MTS_TOKEN": tok}, &out, "journal", "tail", "--url", ts.URL)
 	if code != 1 || !strings.Contains(stderr, "stream broken after seq 7") || !strings.Contains(stderr, "resume with --from 8") {
 		t.Errorf("tail: exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestTailLineBound: the JSON line of a large uncross record, the densest
+// payload the journal holds (one-letter accounts, no client order ids:
+// three events of a few bytes each per fill), stays under tailLineRatio
+// times its payload, so that maxTailLine holds a line of any record the
+// journal accepts.
+func TestTailLineBound(t *testing.T) {
+	ins, err := loadInstrumentFile("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := matching.NewEngine(matching.Config{Instruments: ins})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seq uint64
+	apply := func(c matching.Command) []matching.Event {
+		seq++
+		c.Seq, c.TS = seq, boEpoch+int64(seq)
+		return e.Apply(&c)
+	}
+	apply(matching.Command{Kind: matching.CmdSetPhase, Symbol: "005930", Phase: matching.PhaseOpeningAuction})
+	const pairs = 5000
+	for i := range pairs {
+		for _, side := range []matching.Side{matching.Buy, matching.Sell} {
+			apply(matching.Command{Kind: matching.CmdPlace, Account: string(rune('a' + i%26)), Symbol: "005930",
+				Side: side, Type: matching.Limit, TIF: matching.Day, Price: 71_000, Qty: 1})
+		}
+	}
+	open := matching.Command{Kind: matching.CmdSetPhase, Symbol: "005930", Phase: matching.PhaseContinuous}
+	evs := apply(open)
+	open.Seq, open.TS = seq, boEpoch+int64(seq)
+	payload := matching.AppendRecord(nil, &open, evs)
+	var line bytes.Buffer
+	jw := gateway.NewJournalWriter(&line, gateway.JSONL, nil)
+	if err := jw.WritePayload(open.Seq, open.TS, payload); err != nil {
+		t.Fatal(err)
+	}
+	if err := jw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) < 3*pairs {
+		t.Fatalf("the uncross made %d events, want %d fills' worth", len(evs), pairs)
+	}
+	ratio := float64(line.Len()) / float64(len(payload))
+	t.Logf("%d events: payload %d bytes, JSON line %d bytes (%.1f×)", len(evs), len(payload), line.Len(), ratio)
+	if ratio >= tailLineRatio {
+		t.Errorf("a record's JSON is %.1f times its payload, over tailLineRatio %d: raise it", ratio, tailLineRatio)
 	}
 }
