@@ -171,6 +171,8 @@ func JournalCommand(c *matching.Command) api.JournalCommand {
 		jc.Params = SetPhaseParams{Symbol: c.Symbol, Phase: enum(c.Phase.String(), uint8(c.Phase)), Text: c.Text}
 	case matching.CmdNewDay:
 		jc.Params = NewDayParams{Phase: enum(c.Phase.String(), uint8(c.Phase)), Seed: number(c.Amount), Text: c.Text}
+	case matching.CmdMarketPhase:
+		jc.Params = MarketPhaseParams{Phase: enum(c.Phase.String(), uint8(c.Phase)), Text: c.Text}
 	default:
 		jc.Method = enum("unknown", uint8(c.Kind))
 		jc.Params = struct{}{}
@@ -184,6 +186,14 @@ type SetPhaseParams struct {
 	Symbol string `json:"symbol,omitempty"` // absent: every symbol
 	Phase  string `json:"phase"`
 	Text   string `json:"text,omitempty"`
+}
+
+// MarketPhaseParams are the params of admin.marketPhase as the journal
+// shows them: the session scheduler's record that the market has entered
+// Phase, after an admin.setPhase for each symbol that moved with it.
+type MarketPhaseParams struct {
+	Phase string `json:"phase"`
+	Text  string `json:"text,omitempty"`
 }
 
 // NewDayParams are the params of admin.newDay (the day rollover) as the

@@ -140,6 +140,8 @@ func TestJournalCommand(t *testing.T) {
 			`{"method":"admin.setPhase","params":{"symbol":"005930","phase":"unknown(99)","text":"ops"}}`},
 		{matching.Command{Kind: matching.CmdNewDay, Phase: matching.PhaseOpeningAuction, Amount: 42, Text: "2026-11-26"},
 			`{"method":"admin.newDay","params":{"phase":"opening_auction","seed":"42","text":"2026-11-26"}}`},
+		{matching.Command{Kind: matching.CmdMarketPhase, Phase: matching.PhaseContinuous, Text: "schedule"},
+			`{"method":"admin.marketPhase","params":{"phase":"continuous","text":"schedule"}}`},
 		{matching.Command{Kind: 42, Account: "A1"},
 			`{"method":"unknown(42)","account":"A1","params":{}}`},
 	}

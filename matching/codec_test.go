@@ -119,6 +119,8 @@ var commandSamples = []struct {
 		Amount: 7_340_045, Text: "2024-06-12"}},
 	{"place_conditional_limit", Command{Kind: CmdPlace, Seq: 25, TS: 1_718_150_400_000_000_001, Account: "ACC-1",
 		Symbol: "005930", ClientOrderID: "cl-1", Side: Buy, Type: ConditionalLimit, TIF: Day, Price: 70_000, Qty: 10}},
+	{"market_phase", Command{Kind: CmdMarketPhase, Seq: 26, TS: 1_718_150_400_000_000_002, Phase: PhaseContinuous,
+		Text: "schedule"}},
 }
 
 var eventSamples = []struct {

@@ -18,6 +18,7 @@ const (
 	CmdCancelAll    CommandKind = 10 // cancel every open order of an account (in one symbol, or all)
 	CmdSetPhase     CommandKind = 11 // scheduler / operator: set the trading phase of a symbol, or of all
 	CmdNewDay       CommandKind = 12 // scheduler / operator: roll every symbol over to the next trading day
+	CmdMarketPhase  CommandKind = 13 // scheduler: record the market's phase, once every symbol has been moved
 )
 
 var commandKindNames = [...]string{
@@ -25,7 +26,7 @@ var commandKindNames = [...]string{
 	CmdOpenAccount: "account.open", CmdDeposit: "account.deposit", CmdWithdraw: "account.withdraw",
 	CmdCreditShares: "account.creditShares", CmdDebitShares: "account.debitShares",
 	CmdKillSwitch: "admin.killSwitch", CmdCancelAll: "order.cancelAll",
-	CmdSetPhase: "admin.setPhase", CmdNewDay: "admin.newDay",
+	CmdSetPhase: "admin.setPhase", CmdNewDay: "admin.newDay", CmdMarketPhase: "admin.marketPhase",
 }
 
 // ParseCommandKind parses a wire method name such as "order.place".
@@ -75,6 +76,7 @@ func (k CommandKind) String() string { return name(commandKindNames[:], int(k)) 
 //	CmdSetPhase:     Symbol ("" = every symbol), Phase, Text
 //	CmdNewDay:       Phase (the phase the day starts in; 0 = closed),
 //	                 Amount (the day's VI seed), Text
+//	CmdMarketPhase:  Phase, Text
 //
 // Back-office commands are idempotent by RequestID per account.
 // When both OrderID and OrigClientOrderID are set, OrderID wins.

@@ -195,7 +195,7 @@ func formatCommand(c *Command) string {
 	verbs := map[CommandKind]string{
 		CmdPlace: "place", CmdAmend: "amend", CmdCancel: "cancel", CmdOpenAccount: "open", CmdDeposit: "deposit",
 		CmdWithdraw: "withdraw", CmdCreditShares: "credit", CmdDebitShares: "debit", CmdKillSwitch: "kill",
-		CmdCancelAll: "cancelall", CmdSetPhase: "phase", CmdNewDay: "newday",
+		CmdCancelAll: "cancelall", CmdSetPhase: "phase", CmdNewDay: "newday", CmdMarketPhase: "marketphase",
 	}
 	if v, ok := verbs[c.Kind]; ok {
 		b.WriteString(v)

@@ -204,11 +204,17 @@
 // JSON file via LoadSchedule) answers PhaseAt and Next for a timestamp, and
 // Engine.DueCommands, a read run on the loop, turns the loop's clock into
 // the commands a scheduler submits: the day rollover when a trading day's
-// first session begins, a market-wide CmdSetPhase when the timetable moves
-// on, and the end of each VI auction whose drawn end has passed. Everything
-// they change arrives as journaled commands, so replay never consults the
-// schedule. A market-wide phase change passes halted symbols by (except the
-// close); a halt is lifted only by a command naming its symbol.
+// first session begins, a CmdSetPhase for each symbol followed by a
+// CmdMarketPhase (which records the market's phase and moves nothing) when
+// the timetable moves on, and the end of each VI auction whose drawn end
+// has passed. Everything they change arrives as journaled commands, so
+// replay never consults the schedule. A market-wide phase change passes
+// halted symbols by (except the close); a halt is lifted only by a command
+// naming its symbol. The scheduler moves the symbols one command each,
+// rather than with one market-wide CmdSetPhase (still accepted, with the
+// same effect: see movesWithMarket), so that each symbol's uncross and
+// expiries are a journal record of their own, not one record of a whole
+// market's open.
 //
 // # Events
 //

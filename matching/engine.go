@@ -130,7 +130,7 @@ type Engine struct {
 	nextTradeID uint64
 	seed        uint64 // VI auction draws: set by the day rollover command, journaled
 	dayStart    int64  // TS of the last CmdNewDay, or of the first command applied
-	marketPhase Phase  // the phase last set for every symbol at once
+	marketPhase Phase  // the phase last set for the market (DueCommands' record of the timetable)
 
 	cur      cmdStamp       // the command being applied
 	events   []Event        // reused by every Apply
@@ -271,6 +271,8 @@ func (e *Engine) Apply(cmd *Command) []Event {
 		e.setPhase(cmd)
 	case CmdNewDay:
 		e.newDay(cmd)
+	case CmdMarketPhase:
+		e.setMarketPhase(cmd)
 	default:
 		e.reject(cmd, RejUnknownCommand)
 	}

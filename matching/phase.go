@@ -106,6 +106,37 @@ func (e *Engine) setPhase(c *Command) {
 	}
 }
 
+// setMarketPhase applies CmdMarketPhase: it records that the market has
+// moved to the phase, which DueCommands compares with the timetable, and
+// moves no symbol (the scheduler moved each with its own CmdSetPhase
+// first). It is reported by nothing, unless the phase is not one
+// (RejInvalidPhase, as setPhase).
+func (e *Engine) setMarketPhase(c *Command) {
+	if !c.Phase.Valid() {
+		*e.slot() = Event{
+			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Phase: c.Phase, Reason: RejInvalidPhase,
+			Extra: newExtra(Extra{Text: c.Text}),
+		}
+		return
+	}
+	e.marketPhase = c.Phase
+}
+
+// movesWithMarket reports whether the scheduler moves s when the market
+// enters p: as a market-wide CmdSetPhase would (a halted symbol only to
+// the close), unless it is there already, or is in the VI auction that
+// interrupted its own move to p (an open or close delayed by a VI; its
+// end moves it, see DueCommands).
+func movesWithMarket(s *symbolState, p Phase) bool {
+	switch {
+	case s.phase == p, s.phase == PhaseHalted && p != PhaseClosed:
+		return false
+	case s.phase == PhaseVIAuction && s.resume == p:
+		return false
+	}
+	return true
+}
+
 // enterPhase moves one symbol into phase p. Entering continuous trading or
 // the close from any other phase uncrosses the book first (a no-op unless it
 // is crossed, which only an auction, or a halt during one, leaves it), with

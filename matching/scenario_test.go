@@ -167,6 +167,8 @@ func parseCommand(s string) (Command, error) {
 		c.Kind, c.Symbol = CmdSetPhase, ""
 	case "newday":
 		c.Kind, c.Symbol = CmdNewDay, ""
+	case "marketphase":
+		c.Kind = CmdMarketPhase
 	default:
 		n, err := strconv.Atoi(fields[0])
 		if err != nil {

@@ -190,11 +190,23 @@ func (s *Schedule) Next(ts int64) (at int64, p Phase) {
 //     date (an engine that has applied nothing, or recovered from a
 //     snapshot too old to record its day, is taken to be on today's); or
 //     else
-//  2. a market-wide CmdSetPhase{Phase: sch.PhaseAt(now)} when that differs
-//     from the phase last set market-wide; and then
+//  2. when sch.PhaseAt(now) differs from the market's recorded phase, a
+//     CmdSetPhase{Symbol, Phase} for every symbol that moves with the
+//     market (not halted unless the phase is the close, not there already,
+//     not in the VI auction that interrupted its move there), in symbol
+//     order, and then CmdMarketPhase{Phase} to record the move; or else
 //  3. for every symbol in a VI auction whose scheduled end has passed, in
 //     symbol order, CmdSetPhase{Symbol, Phase: the phase it interrupted},
 //     which uncrosses it.
+//
+// One command per symbol rather than one market-wide CmdSetPhase (which
+// does the same, see movesWithMarket) keeps each symbol's uncross at the
+// open and its expiries at the close in a journal record of its own: a
+// brokerage's whole opening auction in one command would make one record
+// of every symbol's trades, hundreds of megabytes at KRX scale, which the
+// journal (MaxPayloadBytes), NATS and every reader would have to take
+// whole. A scheduler stopped part way (a crash) resumes where it was: the
+// symbols already moved are no longer due.
 //
 // seed is the next day's VI seed, carried (so journaled) by the rollover.
 // DueCommands only reads: run it on the loop's goroutine (Request.Read),
@@ -206,7 +218,12 @@ func (e *Engine) DueCommands(now int64, sch *Schedule, seed int64, dst []Command
 		return append(dst, Command{Kind: CmdNewDay, Phase: want, Amount: seed, Text: "schedule"})
 	}
 	if want != e.marketPhase {
-		dst = append(dst, Command{Kind: CmdSetPhase, Phase: want, Text: "schedule"})
+		for _, s := range e.sorted {
+			if movesWithMarket(s, want) {
+				dst = append(dst, Command{Kind: CmdSetPhase, Symbol: s.inst.Symbol, Phase: want, Text: "schedule"})
+			}
+		}
+		return append(dst, Command{Kind: CmdMarketPhase, Phase: want, Text: "schedule"})
 	}
 	for _, s := range e.sorted {
 		if s.phase == PhaseVIAuction && s.viEnd <= now {

@@ -2,6 +2,7 @@ package matching
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -101,10 +102,19 @@ func TestDueCommands(t *testing.T) {
 	sch := DefaultSchedule()
 	var seq uint64
 	var log []string
+	moved := 0 // symbols moved one by one since the market's phase was last recorded
 	apply := func(c Command, now int64) []Event {
 		seq++
 		c.Seq, c.TS = seq, now
-		log = append(log, time.Unix(0, now).In(KST).Format("Mon 15:04 ")+formatCommand(&c))
+		switch {
+		case c.Kind == CmdSetPhase && c.Text == "schedule":
+			moved++
+		case c.Kind == CmdMarketPhase:
+			log = append(log, time.Unix(0, now).In(KST).Format("Mon 15:04 ")+formatCommand(&c)+fmt.Sprintf(" after %d symbols", moved))
+			moved = 0
+		default:
+			log = append(log, time.Unix(0, now).In(KST).Format("Mon 15:04 ")+formatCommand(&c))
+		}
 		return e.Apply(&c)
 	}
 	// The engine starts on Thursday evening, after the close.
@@ -123,17 +133,20 @@ func TestDueCommands(t *testing.T) {
 			t.Fatalf("at %s 000660 is %s, the schedule says %s\n%s", time.Unix(0, now).In(KST), got, want, strings.Join(log, "\n"))
 		}
 	}
+	// Each move of the market is one command per symbol (every one of them
+	// here: none is halted), then the market's record of it.
+	all := len(e.sorted)
 	want := []string{
 		"Thu 20:00 place acct=A sym=005930 side=buy type=limit tif=day px=70000 qty=1",
-		"Thu 20:00 phase acct= sym= phase=closed", // the engine started continuous: the schedule closes it
+		fmt.Sprintf("Thu 20:00 marketphase acct= sym= phase=closed after %d symbols", all), // the engine started continuous: the schedule closes it
 		"Fri 08:30 newday acct= sym= amount=1795735800 phase=opening_auction",
-		"Fri 09:00 phase acct= sym= phase=continuous",
+		fmt.Sprintf("Fri 09:00 marketphase acct= sym= phase=continuous after %d symbols", all),
 		"Fri 10:00 phase acct= sym=005930 phase=vi_auction",
 		"Fri 10:03 phase acct= sym=005930 phase=continuous", // 2 min + the draw (0-30 s), at the next minute
-		"Fri 15:20 phase acct= sym= phase=closing_auction",
-		"Fri 15:30 phase acct= sym= phase=closed",
+		fmt.Sprintf("Fri 15:20 marketphase acct= sym= phase=closing_auction after %d symbols", all),
+		fmt.Sprintf("Fri 15:30 marketphase acct= sym= phase=closed after %d symbols", all),
 		"Mon 08:30 newday acct= sym= amount=1795995000 phase=opening_auction",
-		"Mon 09:00 phase acct= sym= phase=continuous",
+		fmt.Sprintf("Mon 09:00 marketphase acct= sym= phase=continuous after %d symbols", all),
 	}
 	if strings.Join(log, "\n") != strings.Join(want, "\n") {
 		t.Errorf("commands:\n%s\nwant:\n%s", strings.Join(log, "\n"), strings.Join(want, "\n"))
@@ -154,9 +167,11 @@ func TestStatus(t *testing.T) {
 	// A fresh engine is on today's day: the schedule moves it into the
 	// opening auction, no rollover.
 	sch := DefaultSchedule()
-	got := newTestEngine(t).DueCommands(kstTS(2026, 11, 25, 8, 45), &sch, 1, nil)
-	if len(got) != 1 || got[0].Kind != CmdSetPhase || got[0].Phase != PhaseOpeningAuction {
-		t.Errorf("DueCommands on a fresh engine at 08:45 = %+v, want the opening auction", got)
+	fresh := newTestEngine(t)
+	got := fresh.DueCommands(kstTS(2026, 11, 25, 8, 45), &sch, 1, nil)
+	if len(got) != len(fresh.sorted)+1 || got[0].Kind != CmdSetPhase || got[0].Symbol != fresh.sorted[0].inst.Symbol ||
+		got[len(got)-1].Kind != CmdMarketPhase || got[len(got)-1].Phase != PhaseOpeningAuction {
+		t.Errorf("DueCommands on a fresh engine at 08:45 = %+v, want every symbol into the opening auction", got)
 	}
 }
 
@@ -195,5 +210,112 @@ func TestDueCommandsDelayedClose(t *testing.T) {
 	evs := apply(due[0], st.Until)
 	if last := evs[len(evs)-1]; last.Kind != EvMarketStatus || last.Phase != PhaseClosed || last.Price != 72_500 {
 		t.Errorf("the delayed close ends with %s, want 005930 closed at 72500", formatEvent(&last))
+	}
+}
+
+// TestScheduledMovePerSymbol: the commands DueCommands gives for the open
+// (one CmdSetPhase per symbol, then CmdMarketPhase) make the same trades,
+// reports and phases as one market-wide CmdSetPhase: a symbol whose open a
+// VI delays stays in its VI auction, a halted symbol stays halted, and
+// nothing is due once they are applied but the VI's end.
+func TestScheduledMovePerSymbol(t *testing.T) {
+	setup := func() (*Engine, *uint64) {
+		e := newTestEngine(t)
+		e.vi = DefaultVI()
+		seq := new(uint64)
+		at := kstTS(2026, 11, 25, 8, 40)
+		do := func(c Command) {
+			*seq++
+			c.Seq, c.TS = *seq, at
+			e.Apply(&c)
+		}
+		do(Command{Kind: CmdSetPhase, Phase: PhaseOpeningAuction})
+		for i, sym := range []string{"005930", "000660", "035720", "051910"} {
+			st, _ := e.Status(sym)
+			px := st.Base
+			if sym == "035720" {
+				px = st.Upper // beyond the static VI band: its open is delayed
+			}
+			for j := range 3 {
+				do(Command{Kind: CmdPlace, Account: fmt.Sprint("B", i, j), Symbol: sym, Side: Buy, Type: Limit, TIF: Day, Price: px, Qty: Qty(10 + j)})
+				do(Command{Kind: CmdPlace, Account: fmt.Sprint("S", i, j), Symbol: sym, Side: Sell, Type: Limit, TIF: Day, Price: px, Qty: Qty(12 - j)})
+			}
+		}
+		do(Command{Kind: CmdSetPhase, Symbol: "051910", Phase: PhaseHalted})
+		return e, seq
+	}
+	open := kstTS(2026, 11, 25, 9, 0)
+	apply := func(e *Engine, seq *uint64, cmds ...Command) []Event {
+		var out []Event
+		for _, c := range cmds {
+			*seq++
+			c.Seq, c.TS = *seq, open
+			for _, ev := range e.Apply(&c) {
+				ev.Seq, ev.TS, ev.Cmd = 0, 0, 0
+				if x := ev.Extras(); x.Until != 0 {
+					x.Until = 1 // drawn from the command's seq
+					ev.Extra = newExtra(x)
+				}
+				out = append(out, ev)
+			}
+		}
+		return out
+	}
+	whole, wseq := setup()
+	want := apply(whole, wseq, Command{Kind: CmdSetPhase, Phase: PhaseContinuous})
+	split, sseq := setup()
+	sch := DefaultSchedule()
+	due := split.DueCommands(open, &sch, 1, nil)
+	got := apply(split, sseq, due...)
+
+	// Symbol by symbol, the same events in the same order. (Across symbols
+	// the order differs: an auction's indicative price is published after
+	// each command, so a delayed symbol's comes after its own command rather
+	// than after every symbol's.)
+	bySymbol := func(evs []Event) map[string][]Event {
+		m := map[string][]Event{}
+		for _, ev := range evs {
+			m[ev.Symbol] = append(m[ev.Symbol], ev)
+		}
+		return m
+	}
+	gotBy, wantBy := bySymbol(got), bySymbol(want)
+	if len(got) != len(want) || len(gotBy) != len(wantBy) {
+		t.Fatalf("per symbol: %d events in %d symbols, market-wide: %d in %d", len(got), len(gotBy), len(want), len(wantBy))
+	}
+	trades := 0
+	for sym, w := range wantBy {
+		g := gotBy[sym]
+		if len(g) != len(w) {
+			t.Fatalf("%s: %d events per symbol, %d market-wide", sym, len(g), len(w))
+		}
+		for i := range w {
+			if !g[i].Equal(&w[i]) {
+				t.Fatalf("%s event %d: per symbol %s, market-wide %s", sym, i, formatEvent(&g[i]), formatEvent(&w[i]))
+			}
+			if w[i].Kind == EvTrade {
+				trades++
+			}
+		}
+	}
+	if trades == 0 {
+		t.Fatal("the open traded nothing: the test proves little")
+	}
+	for _, sym := range []string{"005930", "000660", "035720", "051910", "377300"} {
+		a, _ := whole.Status(sym)
+		b, _ := split.Status(sym)
+		a.Until, b.Until = 0, 0
+		if a != b {
+			t.Errorf("%s: per symbol %+v, market-wide %+v", sym, b, a)
+		}
+	}
+	if st, _ := split.Status("035720"); st.Phase != PhaseVIAuction {
+		t.Errorf("035720 is %s after the open, want the VI auction delaying it", st.Phase)
+	}
+	if st, _ := split.Status("051910"); st.Phase != PhaseHalted {
+		t.Errorf("051910 is %s after the open, want still halted", st.Phase)
+	}
+	if again := split.DueCommands(open, &sch, 1, nil); len(again) != 0 {
+		t.Errorf("after the open, due %+v; want nothing until the VI ends", again)
 	}
 }

@@ -45,20 +45,43 @@ func (s *scheduler) run(ctx context.Context) {
 	}
 }
 
-// step submits whatever is due now.
+// step submits whatever is due now: all of it at once, so that the loop
+// journals the move of every symbol (one command each, see
+// Engine.DueCommands) in one group commit rather than a sync per symbol,
+// and then waits for every answer. The loop applies them in order.
 func (s *scheduler) step(ctx context.Context) error {
 	now := s.clock()
 	due, err := s.due(ctx, now)
 	if err != nil {
 		return err
 	}
+	answers := make([]chan error, 0, len(due))
+	var refused error // the loop's queue is full: the rest is due again next tick
 	for _, c := range due {
-		if err := submitPhase(ctx, s.loop, c); err != nil {
-			return fmt.Errorf("%s %s: %w", c.Kind, c.Phase, err)
+		done, err := submitPhase(s.loop, c)
+		if err != nil {
+			refused = fmt.Errorf("%s %s %s: %w", c.Kind, c.Symbol, c.Phase, err)
+			break
 		}
-		s.log.Info("session", "command", c.Kind.String(), "symbol", c.Symbol, "phase", c.Phase.String(), "at", time.Unix(0, now).In(matching.KST).Format("2006-01-02 15:04:05 KST"))
+		answers = append(answers, done)
 	}
-	return nil
+	at := time.Unix(0, now).In(matching.KST).Format("2006-01-02 15:04:05 KST")
+	for i, c := range due[:len(answers)] {
+		select {
+		case err = <-answers[i]:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s %s: %w", c.Kind, c.Symbol, c.Phase, err)
+		}
+		level := slog.LevelInfo
+		if c.Kind == matching.CmdSetPhase && c.Text == "schedule" {
+			level = slog.LevelDebug // one per symbol; the market's move is logged once
+		}
+		s.log.Log(ctx, level, "session", "command", c.Kind.String(), "symbol", c.Symbol, "phase", c.Phase.String(), "at", at)
+	}
+	return refused
 }
 
 // due reads the commands due at now on the loop's goroutine.
@@ -80,8 +103,9 @@ func (s *scheduler) due(ctx context.Context, now int64) ([]matching.Command, err
 	}
 }
 
-// submitPhase submits one scheduler command and waits for it to be durable.
-func submitPhase(ctx context.Context, loop *matching.Loop, cmd matching.Command) error {
+// submitPhase submits one scheduler command; its answer (nil once it is
+// durable) comes on the channel.
+func submitPhase(loop *matching.Loop, cmd matching.Command) (chan error, error) {
 	done := make(chan error, 1)
 	req := &matching.Request{Cmd: cmd, Reply: func(r *matching.Result) {
 		if r.Err != nil {
@@ -97,14 +121,9 @@ func submitPhase(ctx context.Context, loop *matching.Loop, cmd matching.Command)
 		done <- nil
 	}}
 	if err := loop.Submit(req); err != nil {
-		return err
+		return nil, err
 	}
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return done, nil
 }
 
 // loadSessions reads --sessions: "" or "off" (no scheduler: every symbol
