@@ -174,13 +174,26 @@ func (c *Client) SubscribeExec(account string, fn func(evs []matching.Event)) (u
 
 // SubscribeJournal calls fn with each committed journal record, in seq
 // order as the engine published them (a gap means lost messages: read the
-// journal). fn runs on a NATS goroutine, serially; payload is valid only
-// during the call.
+// journal). A record too large for one message comes in parts, put back
+// together here. fn runs on a NATS goroutine, serially; payload is valid
+// only during the call.
 func (c *Client) SubscribeJournal(fn func(seq uint64, ts int64, payload []byte)) (unsubscribe func() error, err error) {
+	var parts journalParts
 	sub, err := c.nc.Subscribe(JournalSubject, func(m *nats.Msg) {
-		if seq, ts, payload, err := decodeJournal(m.Data); err == nil {
-			fn(seq, ts, payload)
+		seq, ts, payload, err := decodeJournal(m.Data)
+		if err != nil {
+			return
 		}
+		if v := m.Header.Get(PartHeader); v != "" {
+			off, total, ok := parsePart(v)
+			if !ok {
+				return
+			}
+			if payload, ok = parts.add(seq, off, total, payload); !ok {
+				return
+			}
+		}
+		fn(seq, ts, payload)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("bus: subscribe journal: %w", err)

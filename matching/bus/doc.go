@@ -106,8 +106,13 @@
 // many (a market maker's fills at the opening uncross).
 // Trades (public, both accounts) and surveillance alerts (never for the
 // customer) are not sent. A journal message on mts.journal: seq (uvarint) |
-// ts (varint) | the record's payload (matching.AppendRecord); a record over
-// the payload limit is not sent (a gap in seq: read the journal).
+// ts (varint) | the record's payload (matching.AppendRecord). A record over
+// the payload limit (a large symbol's uncross) comes as consecutive
+// messages, each seq | ts | a piece of the payload, with the NATS header
+// Mts-Part: OFFSET/TOTAL (where the piece goes, the payload's length);
+// Client.SubscribeJournal puts them back together and drops a record whose
+// parts arrive out of place (a lost message: a gap in seq, read the
+// journal).
 //
 // # Who runs where
 //

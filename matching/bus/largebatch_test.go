@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -172,5 +173,70 @@ func TestOpenOrdersInPages(t *testing.T) {
 		if all[i].OrderID <= all[i-1].OrderID || all[i].Account != "A" || !all[i].Open {
 			t.Fatalf("orders %d and %d: %+v then %+v; want A's open orders, ids ascending", i-1, i, all[i-1], all[i])
 		}
+	}
+}
+
+// TestJournalStreamLargeRecord: a record over the payload limit (a sweep of
+// 400 orders: 1,201 events) comes on mts.journal in parts and is put back
+// together whole, in seq order with the others; none is dropped.
+func TestJournalStreamLargeRecord(t *testing.T) {
+	loop, pub, client := smallPayloadEngine(t)
+	var mu sync.Mutex
+	var seqs []uint64
+	var sizes []int
+	var bad []string
+	unsub, err := client.SubscribeJournal(func(seq uint64, ts int64, payload []byte) {
+		var c matching.Command
+		evs, err := matching.DecodeRecord(payload, &c, nil)
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil || c.Seq != seq || c.TS != ts {
+			bad = append(bad, fmt.Sprintf("seq %d: %v", seq, err))
+		}
+		seqs, sizes = append(seqs, seq), append(sizes, len(evs))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unsub()
+	client.nc.Flush()
+	submitAndWait(t, loop, append(makerOrders(), place("B", "b1", matching.Buy, 70000, sweepMakers)))
+	n := sweepMakers + 1
+	waitFor(t, "every journal record", func() bool { mu.Lock(); defer mu.Unlock(); return len(seqs) >= n })
+	mu.Lock()
+	defer mu.Unlock()
+	if _, dropped := pub.Dropped(); dropped != 0 || len(bad) > 0 {
+		t.Fatalf("dropped %d journal records; bad ones: %v", dropped, bad)
+	}
+	for i, s := range seqs {
+		if s != uint64(i+1) {
+			t.Fatalf("journal seqs %v, want 1..%d", seqs, n)
+		}
+	}
+	if sizes[n-1] < 3*sweepMakers {
+		t.Errorf("the sweep's record came with %d events, want its %d+", sizes[n-1], 3*sweepMakers)
+	}
+}
+
+// TestJournalParts: parts out of place drop the record under way, not the
+// next one.
+func TestJournalParts(t *testing.T) {
+	var j journalParts
+	if _, ok := j.add(5, 3, 6, []byte("def")); ok {
+		t.Error("a record completed from its second part alone")
+	}
+	j.add(6, 0, 6, []byte("ab"))
+	if _, ok := j.add(6, 4, 6, []byte("ef")); ok {
+		t.Error("a record completed with a part missing")
+	}
+	if _, ok := j.add(6, 2, 6, []byte("cdef")); ok {
+		t.Error("the rest of a dropped record completed it")
+	}
+	j.add(7, 0, 5, []byte("ab"))
+	if got, ok := j.add(7, 2, 5, []byte("cde")); !ok || string(got) != "abcde" {
+		t.Errorf("record 7: %q, %v; want abcde", got, ok)
+	}
+	if _, _, ok := parsePart("5/5"); ok {
+		t.Error("a part starting at the end was accepted")
 	}
 }

@@ -38,11 +38,10 @@ type execRef struct {
 // NewExecPublisher returns a publisher over nc.
 func NewExecPublisher(nc *nats.Conn) *ExecPublisher { return &ExecPublisher{nc: nc} }
 
-// Dropped returns how many execution and journal messages could not be
-// handed to nats.go (a closed connection; for a journal record, a payload
-// over the server's limit, which execution messages are split to stay
-// under). Consumers resync from the journal or a query; the counts are for
-// metrics.
+// Dropped returns how many execution messages and journal records could
+// not be handed to nats.go (a closed connection; messages over the
+// payload limit are split, not dropped). Consumers resync from the
+// journal or a query; the counts are for metrics.
 func (p *ExecPublisher) Dropped() (exec, journal uint64) {
 	return p.droppedExec.Load(), p.droppedJournal.Load()
 }
@@ -126,10 +125,35 @@ func forAccount(ev *matching.Event) bool {
 }
 
 func (p *ExecPublisher) publishJournal(b *matching.Batch) {
+	limit := int(p.nc.MaxPayload())
 	for i := range b.Len() {
-		p.buf = appendJournal(p.buf[:0], b.Record(i))
+		rec := b.Record(i)
+		p.buf = appendJournal(p.buf[:0], rec)
+		if len(p.buf) > limit {
+			p.publishParts(rec, limit)
+			continue
+		}
 		if err := p.nc.Publish(JournalSubject, p.buf); err != nil {
-			p.droppedJournal.Add(1) // a record over the limit: read the journal
+			p.droppedJournal.Add(1)
+		}
+	}
+}
+
+// publishParts sends a record over the payload limit (a large symbol's
+// uncross) as consecutive part messages, each its seq and ts and a piece of
+// the payload, with a PartHeader saying where the piece goes. Any part that
+// cannot be handed over counts the record dropped.
+func (p *ExecPublisher) publishParts(rec matching.Record, limit int) {
+	piece := limit - partOverhead
+	total := len(rec.Payload)
+	for off := 0; off < total; off += piece {
+		end := min(off+piece, total)
+		p.buf = appendJournal(p.buf[:0], matching.Record{Seq: rec.Seq, TS: rec.TS, Payload: rec.Payload[off:end]})
+		m := &nats.Msg{Subject: JournalSubject, Data: p.buf, Header: nats.Header{}}
+		m.Header.Set(PartHeader, formatPart(off, total))
+		if err := p.nc.PublishMsg(m); err != nil {
+			p.droppedJournal.Add(1)
+			return
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/mts-krx/mts/matching"
 )
@@ -412,6 +414,54 @@ func appendJournal(dst []byte, rec matching.Record) []byte {
 	dst = binary.AppendUvarint(dst, rec.Seq)
 	dst = binary.AppendVarint(dst, rec.TS)
 	return append(dst, rec.Payload...)
+}
+
+// PartHeader marks a journal message that carries one part of a record
+// too large for one message: "OFFSET/TOTAL", where the part's bytes go in
+// the record's payload and the payload's whole length (decimal).
+const PartHeader = "Mts-Part"
+
+// partOverhead is the room a part message keeps for its header and its
+// seq and ts.
+const partOverhead = 256
+
+func formatPart(off, total int) string {
+	return strconv.Itoa(off) + "/" + strconv.Itoa(total)
+}
+
+// parsePart reads a PartHeader value.
+func parsePart(v string) (off, total int, ok bool) {
+	a, b, found := strings.Cut(v, "/")
+	off, err1 := strconv.Atoi(a)
+	total, err2 := strconv.Atoi(b)
+	return off, total, found && err1 == nil && err2 == nil && off >= 0 && off < total
+}
+
+// journalParts puts records sent in parts back together, for one
+// subscriber: parts arrive in order on one subject.
+type journalParts struct {
+	seq     uint64
+	payload []byte // nil: no record under way
+}
+
+// add takes one part and returns the whole payload once its last part is
+// in. A part that does not continue the record under way (one was lost)
+// drops that record: a gap, as a lost message is.
+func (j *journalParts) add(seq uint64, off, total int, piece []byte) ([]byte, bool) {
+	if off == 0 {
+		j.seq, j.payload = seq, make([]byte, 0, min(total, 1<<20))
+	}
+	if j.payload == nil || seq != j.seq || off != len(j.payload) || off+len(piece) > total {
+		j.payload = nil
+		return nil, false
+	}
+	j.payload = append(j.payload, piece...)
+	if len(j.payload) < total {
+		return nil, false
+	}
+	whole := j.payload
+	j.payload = nil
+	return whole, true
 }
 
 // decodeJournal splits a journal message; payload aliases src.
