@@ -14,6 +14,9 @@ import (
 // bookSnapshot that the client's resubscription brings.
 const ResyncClientGap = "client_gap"
 
+// streamExecutions is the private stream's name.
+const streamExecutions = "executions"
+
 // resubscribeTimeout bounds the unsubscribe + subscribe of a resync.
 const resubscribeTimeout = 10 * time.Second
 
@@ -46,6 +49,12 @@ type delivery struct {
 // it resubscribes the stream; the handler sees a *Resync (Reason
 // ResyncClientGap for a gap the client found), then the new *BookSnapshot,
 // and never a delta that does not apply to what it has.
+//
+// On the executions stream a *Resync from the server says reports were
+// dropped (the connection could not take a burst of them): the client
+// resubscribes, and the handler sees the *Resync, then a new *OpenOrders
+// (the first page; OpenOrders.Next and Client.OpenOrders read the rest),
+// then reports again.
 //
 // An error reply (UNKNOWN_STREAM, say) unsubscribes nothing else but
 // forgets these streams. If the connection is down or lost before the
@@ -109,7 +118,8 @@ func (c *Client) resubscribeAll() {
 	c.resynced(streams)
 }
 
-// resubscribe gets a fresh snapshot of one book stream. It runs on its own
+// resubscribe gets a fresh snapshot of one book stream, or of the
+// executions stream. It runs on its own
 // goroutine: the reader that found the gap must keep reading to see the
 // replies.
 func (c *Client) resubscribe(stream string) {
@@ -197,6 +207,9 @@ func (c *Client) dispatchStream(msg any, stream string) {
 // should see. Called with c.mu held.
 func (c *Client) admit(stream string, sub *subscription, msg any) []any {
 	if !sub.book {
+		if _, ok := msg.(*Resync); ok && stream == streamExecutions {
+			c.startResync(stream, sub) // a fresh openOrders follows
+		}
 		return []any{msg}
 	}
 	switch m := msg.(type) {
@@ -288,10 +301,10 @@ func decodeStream(typ string, data []byte) (any, string) {
 		return orNil(m, err), "status." + m.Symbol
 	case TypeExecution:
 		m, err := decodeAs[ExecutionReport](data)
-		return orNil(m, err), "executions"
+		return orNil(m, err), streamExecutions
 	case TypeOpenOrders:
 		m, err := decodeAs[OpenOrders](data)
-		return orNil(m, err), "executions"
+		return orNil(m, err), streamExecutions
 	case TypeResync:
 		m, err := decodeAs[Resync](data)
 		return orNil(m, err), m.Stream

@@ -255,7 +255,9 @@ type OpenOrders struct {
 // Resync (type resync) tells a client that the server dropped messages of
 // Stream for it: Reason is "slow_consumer" (its send queue was full) or
 // "gap" (the server's own feed lost a message). For book streams a
-// bookSnapshot follows; for others the client may query what it missed.
+// bookSnapshot follows; for executions, query orders.open or resubscribe
+// (the Go client does) for a fresh openOrders; for others the client may
+// query what it missed.
 type Resync struct {
 	Type   string `json:"type"`
 	Stream string `json:"stream"`

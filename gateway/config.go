@@ -52,7 +52,8 @@ type Config struct {
 	// execution reports.
 	SendQueue int
 	// PrivateQueueBytes lets replies and execution reports queue past
-	// SendQueue up to this many bytes (default 4 MiB): one engine batch
+	// SendQueue up to this many bytes (default 4 MiB; reports up to three
+	// quarters of it, then dropped with a resync marker): one engine batch
 	// can bring an account thousands of fills at once (the opening
 	// uncross), and that burst is not the client being slow.
 	PrivateQueueBytes int

@@ -44,13 +44,19 @@
 //	                             {"type":"resync","reason":"slow_consumer"} and, for book
 //	                             streams, a fresh bookSnapshot from the feed's Replica
 //	depth                        conflated: one slot per symbol, the latest wins; never dropped
-//	replies, execution reports   never dropped: if one does not fit, the connection is
-//	                             closed 4000 SLOW_CONSUMER
+//	execution reports            queue past the frame limit up to 3/4 of PrivateQueueBytes
+//	                             (a burst of fills is not a slow client); past that
+//	                             dropped, and the first dropped since the last marker
+//	                             was written queues {"type":"resync","stream":"executions",
+//	                             "reason":"slow_consumer"}: query, or resubscribe for a
+//	                             fresh openOrders
+//	replies                      up to PrivateQueueBytes, never dropped: if one does not
+//	                             fit, the connection is closed 4000 SLOW_CONSUMER
 //
-// A client that stays too slow — its market data refused for longer than
-// SlowConsumerAfter without the queue draining to 3/8 in between — is closed
-// 4000 SLOW_CONSUMER too, and its write deadline is cut to a second so a
-// writer blocked on a socket nobody reads lets go.
+// A client that stays too slow — its market data or execution reports
+// refused for longer than SlowConsumerAfter without the queue draining to
+// 3/8 in between — is closed 4000 SLOW_CONSUMER too, and its write deadline
+// is cut to a second so a writer blocked on a socket nobody reads lets go.
 //
 // Each market-data message is encoded to JSON once per gateway and the same
 // bytes are queued to every subscriber; the fan-out holds the feed's lock,

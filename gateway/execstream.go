@@ -18,9 +18,13 @@ import (
 // engine order, so a client that applies each as "the order's state now"
 // ends in the right state (see docs/protocol.md).
 //
-// Reports are private: one that does not fit the send queue (or the held
-// list, bounded by the same size) cuts the connection off with
-// SLOW_CONSUMER rather than vanish.
+// A report never vanishes unannounced: one that does not fit the send
+// queue (sendQueue.pushReport), or the held list (bounded by the queue's
+// frame limit), is dropped and a resync marker for the stream follows it,
+// after which the client queries its orders (the Go client resubscribes,
+// which brings a fresh snapshot). A burst the client did not choose (its
+// orders all filling at the open) costs a resync, not the connection; a
+// client that stays too slow is cut off as for market data.
 type execStream struct {
 	c        *conn
 	unsub    func() error
@@ -29,8 +33,12 @@ type execStream struct {
 	mu      sync.Mutex
 	live    bool
 	stopped bool
+	gap     bool // a report was dropped before the stream went live
 	held    [][]byte
 }
+
+// execResync is the marker that stands for dropped execution reports.
+var execResync = mustJSON(api.Resync{Type: api.TypeResync, Stream: StreamExecutions, Reason: reasonSlow})
 
 // startExec subscribes and takes the snapshot; start queues it.
 func (c *conn) startExec(r *call) (*execStream, *api.Error) {
@@ -68,12 +76,12 @@ func (es *execStream) deliver(evs []matching.Event) {
 
 func (es *execStream) queue(frame []byte) {
 	switch {
-	case !es.live && len(es.held) < es.c.srv.cfg.SendQueue:
+	case es.live:
+		es.c.q.pushReport(frame, execResync)
+	case len(es.held) < es.c.srv.cfg.SendQueue:
 		es.held = append(es.held, frame)
-	case !es.live || !es.c.q.pushPrivate(frame):
-		es.stopped = true
-		es.held = nil
-		es.c.slowConsumer()
+	default:
+		es.gap = true
 	}
 }
 
@@ -88,10 +96,10 @@ func (es *execStream) start() {
 	es.held, es.live = nil, true
 	es.queue(es.snapshot)
 	for _, f := range held {
-		if es.stopped {
-			break
-		}
 		es.queue(f)
+	}
+	if es.gap {
+		es.c.q.pushGap(execResync) // after what the snapshot and the held reports say
 	}
 	es.snapshot = nil
 }

@@ -22,8 +22,11 @@ import (
 // yet written. Past it, replies and execution reports may still queue up
 // to privateBytes bytes in all: one engine batch can hand an account
 // thousands of fills at once (a market maker at the opening uncross), and
-// a burst the client did not choose is not a slow client. A client that
-// reads nothing holds at most limit frames plus privateBytes.
+// a burst the client did not choose is not a slow client. Execution
+// reports stop at three quarters of that, keeping room for replies; one
+// that does not fit is dropped and replaced by a resync marker (see
+// pushReport). A client that reads nothing holds at most limit frames plus
+// privateBytes, and a marker.
 type sendQueue struct {
 	mu           sync.Mutex
 	items        [][]byte
@@ -37,6 +40,12 @@ type sendQueue struct {
 	closing      *closeFrame // set once: the writer sends it and ends
 	dead         bool        // the connection is gone: drop everything
 	wake         chan struct{}
+
+	// gapMarked: an executions resync marker is queued and not yet
+	// written, so a report refused meanwhile is covered by it (the client
+	// reads the marker, and queries, after the refusal); gapTaken: the
+	// writer has taken it.
+	gapMarked, gapTaken bool
 
 	// A client that stays too slow is cut off: when market data has been
 	// refused for longer than slowAfter without the queue draining to half
@@ -167,6 +176,53 @@ func (q *sendQueue) pushPrivate(frame []byte) bool {
 	return ok
 }
 
+// pushReport queues an execution report. One that does not fit (past the
+// frame limit, and three quarters of the private budget) is dropped: the
+// first dropped since the last marker was written queues marker instead,
+// past every bound (it is a few bytes), which tells the client to query
+// its orders. Falling behind for a moment costs a resync, as for market
+// data; a client refused for longer than slowAfter is cut off (onSlow). It
+// returns whether frame was queued (or the connection is gone).
+func (q *sendQueue) pushReport(frame, marker []byte) bool {
+	q.mu.Lock()
+	gone := q.closing != nil || q.dead
+	fits := q.pending() < q.limit || q.bytes+q.writingBytes+len(frame) <= q.privateBytes-q.privateBytes/4
+	switch {
+	case gone:
+	case fits:
+		q.items = append(q.items, frame)
+		q.bytes += len(frame)
+	default:
+		q.markGap(marker)
+	}
+	slow := !gone && !fits && q.stillFull()
+	q.mu.Unlock()
+	q.signal()
+	if slow {
+		q.onSlow()
+	}
+	return gone || fits
+}
+
+// pushGap queues an executions resync marker unless one is pending: the
+// stream lost reports before it could go live.
+func (q *sendQueue) pushGap(marker []byte) {
+	q.mu.Lock()
+	if q.closing == nil && !q.dead {
+		q.markGap(marker)
+	}
+	q.mu.Unlock()
+	q.signal()
+}
+
+func (q *sendQueue) markGap(marker []byte) {
+	if !q.gapMarked {
+		q.items = append(q.items, marker)
+		q.bytes += len(marker)
+		q.gapMarked = true
+	}
+}
+
 // close asks the writer to send a close frame and end; the first call wins.
 func (q *sendQueue) close(code int, reason string) {
 	q.mu.Lock()
@@ -202,6 +258,7 @@ func (q *sendQueue) take(batch [][]byte) ([][]byte, *closeFrame, bool) {
 	q.depth = q.depth[:0]
 	q.writing = len(batch)
 	q.writingBytes, q.bytes = q.bytes, 0
+	q.gapTaken = q.gapMarked // a pending marker was queued, so it is in this batch
 	return batch, q.closing, q.dead
 }
 
@@ -209,6 +266,9 @@ func (q *sendQueue) take(batch [][]byte) ([][]byte, *closeFrame, bool) {
 func (q *sendQueue) written() {
 	q.mu.Lock()
 	q.writing, q.writingBytes = 0, 0
+	if q.gapTaken {
+		q.gapMarked, q.gapTaken = false, false
+	}
 	if q.pending() <= q.mdLimit/2 {
 		q.fullSince = time.Time{}
 	}

@@ -254,6 +254,22 @@ func (s *Server) anyClosing() bool {
 	return false
 }
 
+// closingFrame returns the close code and reason some connection has been
+// told to close with, or 0 and "".
+func (s *Server) closingFrame() (int, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.q.mu.Lock()
+		f := c.q.closing
+		c.q.mu.Unlock()
+		if f != nil {
+			return f.code, f.reason
+		}
+	}
+	return 0, ""
+}
+
 // waitMembers waits until stream has n members: a subscription attaches
 // just after its reply, so a test publishes only once it has.
 func (e *testEnv) waitMembers(stream string, n int) {

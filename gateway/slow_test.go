@@ -71,3 +71,49 @@ func TestPrivateBurstPastTheFrameLimit(t *testing.T) {
 		t.Fatal("a report refused once the burst was written")
 	}
 }
+
+// TestReportsPastTheBudgetResync: execution reports stop at three quarters
+// of the private budget (replies keep the rest); the first one dropped
+// queues a resync marker, and no other marker goes until that one is
+// written; a later overflow marks again.
+func TestReportsPastTheBudgetResync(t *testing.T) {
+	q := newSendQueue(4, 1000)
+	report, marker := make([]byte, 100), []byte("marker")
+	for i := range 7 {
+		if !q.pushReport(report, marker) {
+			t.Fatalf("report %d refused with %d bytes queued; want 7 of 100 bytes in 750", i+1, i*100)
+		}
+	}
+	if q.pushReport(report, marker) || q.pushReport(report, marker) {
+		t.Fatal("reports queued past three quarters of the budget")
+	}
+	if !q.pushPrivate(report) {
+		t.Fatal("a reply refused: the last quarter of the budget is the replies'")
+	}
+	batch, _, _ := q.take(nil)
+	if markers(batch, marker) != 1 || len(batch) != 9 {
+		t.Fatalf("took %d frames with %d markers; want 7 reports, one marker, the reply", len(batch), markers(batch, marker))
+	}
+	if q.pushReport(report, marker) {
+		t.Fatal("a report queued while the burst is still being written")
+	}
+	q.written()
+	for range 7 {
+		q.pushReport(report, marker)
+	}
+	q.pushReport(report, marker)
+	batch, _, _ = q.take(nil)
+	if markers(batch, marker) != 1 {
+		t.Errorf("the second overflow queued %d markers; want a new one, the first having been written", markers(batch, marker))
+	}
+}
+
+func markers(batch [][]byte, marker []byte) int {
+	n := 0
+	for _, f := range batch {
+		if string(f) == string(marker) {
+			n++
+		}
+	}
+	return n
+}

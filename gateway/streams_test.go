@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -234,23 +235,81 @@ func TestExecutionsSnapshotThenReports(t *testing.T) {
 	}
 }
 
-// TestExecutionsSlowConsumerCutOff: reports that cannot be queued close
-// the connection with 4000 SLOW_CONSUMER; they are never skipped.
+// TestExecutionsSlowConsumerCutOff: a client whose reports keep being
+// refused (it reads nothing) for longer than SlowConsumerAfter is cut off
+// with SLOW_CONSUMER, as a market-data subscriber would be.
 func TestExecutionsSlowConsumerCutOff(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.SendQueue = 8 })
+	e := newEnv(t, func(c *Config) {
+		c.SendQueue, c.PrivateQueueBytes, c.SlowConsumerAfter = 8, 64<<10, 300*time.Millisecond
+	})
 	e.http.Close()
 	e.http = newSmallBufferServer(t, e.srv)
 	c := e.trader("A1")
 	c.subscribe("executions")
 	c.next() // openOrders
-	ev := []matching.Event{{Kind: matching.EvExec, Account: "A1", Symbol: "005930", OrderID: 1, ClientOrderID: strings.Repeat("x", 60), ExecType: matching.ExecNew, Qty: 1, LeavesQty: 1}}
-	for i := 0; i < 100000 && !e.srv.anyClosing(); i++ {
-		e.be.publishExec("A1", ev)
+	ev := slices.Repeat([]matching.Event{{Kind: matching.EvExec, Account: "A1", Symbol: "005930", OrderID: 1,
+		ClientOrderID: strings.Repeat("x", 60), ExecType: matching.ExecNew, Qty: 1, LeavesQty: 1}}, 100)
+	var took time.Duration // on the server's (fake) clock
+	for start := time.Now(); time.Since(start) < 10*time.Second && !e.srv.anyClosing(); took += time.Millisecond {
+		e.be.publishExec("A1", ev) // refused from some point on, for longer than SlowConsumerAfter
+		e.advance(time.Millisecond)
+		time.Sleep(100 * time.Microsecond)
 	}
-	ce := c.closed()
-	if ce.Code != CloseSlowConsumer || !strings.HasPrefix(ce.Text, string(api.SlowConsumer)) {
-		t.Errorf("close %d %q, want 4000 SLOW_CONSUMER", ce.Code, ce.Text)
+	code, reason := e.srv.closingFrame()
+	if code != CloseSlowConsumer || !strings.HasPrefix(reason, string(api.SlowConsumer)) {
+		t.Errorf("told to close with %d %q, want 4000 SLOW_CONSUMER", code, reason)
 	}
+	if took < 300*time.Millisecond {
+		t.Errorf("cut off after %v, before SlowConsumerAfter", took)
+	}
+}
+
+// TestExecutionsOverflowResyncs: a burst of reports larger than the send
+// queue takes while the client is not reading (small socket buffers) drops
+// what does not fit and says so with a resync marker of the executions
+// stream; the client that then reads gets the reports before the gap in
+// order, the marker, and keeps its connection.
+func TestExecutionsOverflowResyncs(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.SendQueue, c.PrivateQueueBytes = 16, 64<<10 })
+	e.http.Close()
+	e.http = newSmallBufferServer(t, e.srv)
+	c := e.trader("A1")
+	c.subscribe("executions")
+	c.next()       // openOrders
+	const n = 2000 // about 900 KB of reports against a 48 KiB share of the budget
+	burst := make([]matching.Event, n)
+	for i := range burst {
+		burst[i] = matching.Event{Kind: matching.EvExec, Account: "A1", Symbol: "005930", OrderID: matching.OrderID(i + 1),
+			ClientOrderID: strings.Repeat("x", 60), ExecType: matching.ExecTrade, Status: matching.StatusFilled,
+			Qty: 1, CumQty: 1, CumValue: 70000, LastPx: 70000, LastQty: 1}
+	}
+	e.be.publishExec("A1", burst)
+	reports, resyncs, last := 0, 0, 0
+	for resyncs == 0 || reports+resyncs < 5 { // through the marker
+		m := c.next()
+		switch m.Type {
+		case api.TypeExecution:
+			id, _ := strconv.Atoi(string(decode[api.ExecutionReport](t, m.raw).OrderID))
+			if id <= last {
+				t.Fatalf("report for order %d after %d: out of order", id, last)
+			}
+			last, reports = id, reports+1
+		case api.TypeResync:
+			if r := decode[api.Resync](t, m.raw); r.Stream != "executions" || r.Reason != "slow_consumer" {
+				t.Fatalf("resync %+v, want executions / slow_consumer", r)
+			}
+			resyncs++
+		default:
+			t.Fatalf("unexpected %s", m.raw)
+		}
+	}
+	if reports == 0 || reports >= n {
+		t.Errorf("%d reports before the marker, want some but not all %d", reports, n)
+	}
+	if e.srv.anyClosing() {
+		t.Fatal("the burst closed the connection")
+	}
+	c.call(api.MethodPing, nil) // still served
 }
 
 // TestExecutionsBurstIsNotSlow: one engine batch bringing an account far
