@@ -76,12 +76,12 @@ func (es *execStream) deliver(evs []matching.Event) {
 
 func (es *execStream) queue(frame []byte) {
 	switch {
-	case es.live:
-		es.c.q.pushReport(frame, execResync)
-	case len(es.held) < es.c.srv.cfg.SendQueue:
+	case es.live && es.c.q.pushReport(frame, execResync):
+	case !es.live && len(es.held) < es.c.srv.cfg.SendQueue:
 		es.held = append(es.held, frame)
 	default:
-		es.gap = true
+		es.gap = es.gap || !es.live
+		es.c.srv.cfg.Metrics.Dropped(1)
 	}
 }
 

@@ -13,8 +13,9 @@ type Metrics interface {
 	Request(method string, status int, latency time.Duration)
 	// Sent counts messages written to clients.
 	Sent(n int)
-	// Dropped counts market-data messages a slow client did not get;
-	// Resync counts resync markers sent to it afterwards.
+	// Dropped counts market-data messages and execution reports a slow
+	// client did not get; Resync counts market-data resync markers sent to
+	// it afterwards.
 	Dropped(n int)
 	Resync()
 	// SlowConsumer counts connections cut off for not reading their

@@ -31,7 +31,7 @@ func NewPrometheusMetrics(reg prometheus.Registerer) (Metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(25e-6, 2, 16), // 25 µs .. 0.8 s
 		}, []string{"method"}),
 		sent:         prometheus.NewCounter(prometheus.CounterOpts{Name: "mts_gateway_messages_sent_total", Help: "Messages written to clients."}),
-		dropped:      prometheus.NewCounter(prometheus.CounterOpts{Name: "mts_gateway_messages_dropped_total", Help: "Market-data messages dropped for slow clients."}),
+		dropped:      prometheus.NewCounter(prometheus.CounterOpts{Name: "mts_gateway_messages_dropped_total", Help: "Market-data messages and execution reports dropped for slow clients."}),
 		resyncs:      prometheus.NewCounter(prometheus.CounterOpts{Name: "mts_gateway_resyncs_total", Help: "Resync markers sent after drops."}),
 		slowConsumer: prometheus.NewCounter(prometheus.CounterOpts{Name: "mts_gateway_slow_consumer_disconnects_total", Help: "Connections closed because private messages did not fit."}),
 		rateLimited:  prometheus.NewCounter(prometheus.CounterOpts{Name: "mts_gateway_rate_limited_total", Help: "RATE_LIMITED replies."}),
