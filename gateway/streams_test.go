@@ -277,13 +277,7 @@ func TestExecutionsOverflowResyncs(t *testing.T) {
 	c.subscribe("executions")
 	c.next()       // openOrders
 	const n = 2000 // about 900 KB of reports against a 48 KiB share of the budget
-	burst := make([]matching.Event, n)
-	for i := range burst {
-		burst[i] = matching.Event{Kind: matching.EvExec, Account: "A1", Symbol: "005930", OrderID: matching.OrderID(i + 1),
-			ClientOrderID: strings.Repeat("x", 60), ExecType: matching.ExecTrade, Status: matching.StatusFilled,
-			Qty: 1, CumQty: 1, CumValue: 70000, LastPx: 70000, LastQty: 1}
-	}
-	e.be.publishExec("A1", burst)
+	e.be.publishExec("A1", fills("A1", n))
 	reports, resyncs, last := 0, 0, 0
 	for resyncs == 0 || reports+resyncs < 5 { // through the marker
 		m := c.next()
@@ -312,6 +306,18 @@ func TestExecutionsOverflowResyncs(t *testing.T) {
 	c.call(api.MethodPing, nil) // still served
 }
 
+// fills are n one-share fill reports of account, for orders 1 to n, each
+// report about 450 bytes of JSON.
+func fills(account string, n int) []matching.Event {
+	burst := make([]matching.Event, n)
+	for i := range burst {
+		burst[i] = matching.Event{Kind: matching.EvExec, Account: account, Symbol: "005930", OrderID: matching.OrderID(i + 1),
+			ClientOrderID: strings.Repeat("x", 60), ExecType: matching.ExecTrade, Status: matching.StatusFilled,
+			Qty: 1, CumQty: 1, CumValue: 70000, LastPx: 70000, LastQty: 1}
+	}
+	return burst
+}
+
 // TestExecutionsBurstIsNotSlow: one engine batch bringing an account far
 // more reports than the send queue has frames (its orders all filling in
 // an opening uncross) is delivered whole to a client that reads; the
@@ -322,13 +328,7 @@ func TestExecutionsBurstIsNotSlow(t *testing.T) {
 	c.subscribe("executions")
 	c.next() // openOrders
 	const n = 2000
-	burst := make([]matching.Event, n)
-	for i := range burst {
-		burst[i] = matching.Event{Kind: matching.EvExec, Account: "A1", Symbol: "005930", OrderID: matching.OrderID(i + 1),
-			ClientOrderID: strings.Repeat("x", 60), ExecType: matching.ExecTrade, Status: matching.StatusFilled,
-			Qty: 1, CumQty: 1, CumValue: 70000, LastPx: 70000, LastQty: 1}
-	}
-	e.be.publishExec("A1", burst)
+	e.be.publishExec("A1", fills("A1", n))
 	for i := range n {
 		r := decode[api.ExecutionReport](t, c.next().raw)
 		if string(r.OrderID) != strconv.Itoa(i+1) {
