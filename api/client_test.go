@@ -335,6 +335,42 @@ func TestClientResubscribesOnResync(t *testing.T) {
 	}
 }
 
+// TestClientResubscribesExecutionsOnResync: a resync of the executions
+// stream (reports dropped for a burst) makes the client resubscribe, so the
+// handler sees the marker and then a fresh openOrders snapshot.
+func TestClientResubscribesExecutionsOnResync(t *testing.T) {
+	var subscribes, unsubscribes atomic.Int32
+	fs := newFakeServer(t, func(fc *fakeConn, req Request) {
+		fc.reply(req, SubscribeResult{})
+		switch req.Method {
+		case MethodUnsubscribe:
+			unsubscribes.Add(1)
+		case MethodSubscribe:
+			if subscribes.Add(1) == 1 {
+				fc.send(OpenOrders{Type: TypeOpenOrders, Orders: []OrderState{{OrderID: "1"}, {OrderID: "2"}}})
+				fc.send(Resync{Type: TypeResync, Stream: "executions", Reason: "slow_consumer"})
+				return
+			}
+			fc.send(OpenOrders{Type: TypeOpenOrders, Orders: []OrderState{{OrderID: "2"}}})
+		}
+	})
+	c := fs.dial(t, ClientOptions{})
+	var got collector
+	if err := c.Subscribe(testCtx(t), []string{"executions"}, got.add); err != nil {
+		t.Fatalf("Subscribe: %v", err)
+	}
+	msgs := got.waitFor(t, "the snapshot after the resync", func(m []any) bool { return len(m) == 3 })
+	_, first := msgs[0].(*OpenOrders)
+	_, marker := msgs[1].(*Resync)
+	again, ok := msgs[2].(*OpenOrders)
+	if !first || !marker || !ok || len(again.Orders) != 1 {
+		t.Errorf("handler saw %+v, want openOrders, the resync, a fresh openOrders", msgs)
+	}
+	if unsubscribes.Load() != 1 || subscribes.Load() != 2 {
+		t.Errorf("server saw %d unsubscribe and %d subscribe, want 1 and 2", unsubscribes.Load(), subscribes.Load())
+	}
+}
+
 // A dropped connection fails the pending call with OUTCOME_UNKNOWN; the
 // client redials and subscribes again to what it had.
 func TestClientReconnects(t *testing.T) {
