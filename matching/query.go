@@ -156,29 +156,34 @@ func (e *Engine) OpenOrdersPage(account, symbol string, after OrderKey, limit in
 		}
 	}
 	start := len(dst)
-	a.eachOpen(only, func(s *symbolState, o *restingOrder) { dst = append(dst, restingView(s, o)) })
+	// Orders up to the cursor are skipped before a view is made of them.
+	later := func(s *symbolState, id OrderID) bool {
+		return after.IsZero() || OrderKey{Symbol: s.inst.Symbol, OrderID: id}.compare(after) > 0
+	}
+	a.eachOpen(only, func(s *symbolState, o *restingOrder) {
+		if later(s, o.ID) {
+			dst = append(dst, restingView(s, o))
+		}
+	})
 	for _, s := range e.sorted {
-		if only != nil && s != only {
+		if (only != nil && s != only) || s.inst.Symbol < after.Symbol {
 			continue
 		}
 		for _, l := range [2][]*stopOrder{s.stops.buys, s.stops.sells} {
 			for _, so := range l {
-				if so.info.owner.name == account {
+				if so.info.owner.name == account && later(s, so.id) {
 					dst = append(dst, stopView(s, so))
 				}
 			}
 		}
 	}
 	page := dst[start:]
-	if !after.IsZero() {
-		page = slices.DeleteFunc(page, func(v OrderView) bool { return v.Key().compare(after) <= 0 })
-	}
 	slices.SortFunc(page, func(x, y OrderView) int { return x.Key().compare(y.Key()) })
 	end := start + len(page)
 	if limit > 0 && len(page) > limit {
 		end, more = start+limit, true
 	}
-	clear(dst[end : start+len(page)]) // drop the strings of what was cut (DeleteFunc clears its own)
+	clear(dst[end : start+len(page)]) // drop the strings of what was cut
 	return dst[:end], more
 }
 
