@@ -188,8 +188,11 @@ func (s *Schedule) Next(ts int64) (at int64, p Phase) {
 //     once a trading day's first session has begun (Opened) while the
 //     engine's day (its last rollover, or its first command) is an earlier
 //     date (an engine that has applied nothing, or recovered from a
-//     snapshot too old to record its day, is taken to be on today's); or
-//     else
+//     snapshot too old to record its day, is taken to be on today's). If
+//     some symbol is not closed yet (the server was down over the close),
+//     first a CmdSetPhase{Symbol, PhaseClosed} for each such symbol, in
+//     symbol order, and the rollover when asked again: CmdNewDay would
+//     close them itself, but in one record for all; or else
 //  2. when sch.PhaseAt(now) differs from the market's recorded phase, a
 //     CmdSetPhase{Symbol, Phase} for every symbol that moves with the
 //     market (not halted unless the phase is the close, not there already,
@@ -215,6 +218,15 @@ func (s *Schedule) Next(ts int64) (at int64, p Phase) {
 func (e *Engine) DueCommands(now int64, sch *Schedule, seed int64, dst []Command) []Command {
 	want := sch.PhaseAt(now)
 	if sch.Opened(now) && e.dayStart != 0 && Date(e.dayStart) < Date(now) {
+		n := len(dst)
+		for _, s := range e.sorted {
+			if s.phase != PhaseClosed {
+				dst = append(dst, Command{Kind: CmdSetPhase, Symbol: s.inst.Symbol, Phase: PhaseClosed, Text: "schedule"})
+			}
+		}
+		if len(dst) > n {
+			return dst // the rollover once they are closed (a close a VI delays is closed again)
+		}
 		return append(dst, Command{Kind: CmdNewDay, Phase: want, Amount: seed, Text: "schedule"})
 	}
 	if want != e.marketPhase {

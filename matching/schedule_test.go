@@ -319,3 +319,42 @@ func TestScheduledMovePerSymbol(t *testing.T) {
 		t.Errorf("after the open, due %+v; want nothing until the VI ends", again)
 	}
 }
+
+// TestDueCommandsClosesBeforeRollover: an engine that missed the close (the
+// server was down over it) is closed symbol by symbol, each symbol's
+// expiries a record of its own, and rolled over when asked again.
+func TestDueCommandsClosesBeforeRollover(t *testing.T) {
+	e := newTestEngine(t)
+	sch := DefaultSchedule()
+	var seq uint64
+	apply := func(c Command, now int64) []Event {
+		seq++
+		c.Seq, c.TS = seq, now
+		return e.Apply(&c)
+	}
+	wed := kstTS(2026, 11, 25, 14, 0) // continuous trading, then nothing until Thursday
+	apply(Command{Kind: CmdPlace, Account: "A", Symbol: "005930", Side: Buy, Type: Limit, TIF: Day, Price: 70000, Qty: 1}, wed)
+	thu := kstTS(2026, 11, 26, 8, 30)
+	due := e.DueCommands(thu, &sch, 1, nil)
+	if len(due) != len(e.sorted) || due[0].Kind != CmdSetPhase || due[0].Phase != PhaseClosed || due[0].Symbol != e.sorted[0].inst.Symbol {
+		t.Fatalf("due after a missed close: %+v; want every symbol closed first", due)
+	}
+	expired := 0
+	for _, c := range due {
+		for _, ev := range apply(c, thu) {
+			if ev.Kind == EvExec && ev.ExecType == ExecExpired {
+				expired++
+				if c.Symbol != "005930" {
+					t.Errorf("%s's close expired an order of %s", c.Symbol, ev.Symbol)
+				}
+			}
+		}
+	}
+	if expired != 1 {
+		t.Errorf("the closes expired %d orders, want the day order", expired)
+	}
+	due = e.DueCommands(thu, &sch, 1, nil)
+	if len(due) != 1 || due[0].Kind != CmdNewDay || due[0].Phase != PhaseOpeningAuction {
+		t.Fatalf("due once closed: %+v; want the rollover into the opening auction", due)
+	}
+}
