@@ -175,18 +175,24 @@ func TestStatus(t *testing.T) {
 	}
 }
 
+// applyAt returns a function that stamps a command with the next seq and
+// the time given, and applies it to e.
+func applyAt(e *Engine) func(c Command, now int64) []Event {
+	var seq uint64
+	return func(c Command, now int64) []Event {
+		seq++
+		c.Seq, c.TS = seq, now
+		return e.Apply(&c)
+	}
+}
+
 // TestDueCommandsDelayedClose: a VI that delays the close is ended by the
 // scheduler with the close, once its drawn end has passed, and not before.
 func TestDueCommandsDelayedClose(t *testing.T) {
 	e := newTestEngine(t)
 	e.vi = DefaultVI()
 	sch := DefaultSchedule()
-	var seq uint64
-	apply := func(c Command, now int64) []Event {
-		seq++
-		c.Seq, c.TS = seq, now
-		return e.Apply(&c)
-	}
+	apply := applyAt(e)
 	now := kstTS(2026, 11, 25, 15, 20)
 	apply(Command{Kind: CmdSetPhase, Phase: PhaseClosingAuction}, now)
 	// 72500 is the first tick at or above 71000 + 2% (the last price is the base).
@@ -326,12 +332,7 @@ func TestScheduledMovePerSymbol(t *testing.T) {
 func TestDueCommandsClosesBeforeRollover(t *testing.T) {
 	e := newTestEngine(t)
 	sch := DefaultSchedule()
-	var seq uint64
-	apply := func(c Command, now int64) []Event {
-		seq++
-		c.Seq, c.TS = seq, now
-		return e.Apply(&c)
-	}
+	apply := applyAt(e)
 	wed := kstTS(2026, 11, 25, 14, 0) // continuous trading, then nothing until Thursday
 	apply(Command{Kind: CmdPlace, Account: "A", Symbol: "005930", Side: Buy, Type: Limit, TIF: Day, Price: 70000, Qty: 1}, wed)
 	thu := kstTS(2026, 11, 26, 8, 30)
