@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/mts-krx/mts/api"
 	"github.com/mts-krx/mts/gateway"
 	"github.com/mts-krx/mts/matching"
 	"github.com/mts-krx/mts/matching/bus"
@@ -65,4 +66,6 @@ var (
 	_ = [1]struct{}{}[int(bus.QueryOpenOrders)-int(gateway.QueryOpenOrders)]
 	_ = [1]struct{}{}[int(bus.QueryBalance)-int(gateway.QueryBalance)]
 	_ = [1]struct{}{}[int(bus.QueryPositions)-int(gateway.QueryPositions)]
+	// The engine's page of open orders is the page the protocol promises.
+	_ = [1]struct{}{}[bus.OpenOrdersPage-api.OpenOrdersPage]
 )

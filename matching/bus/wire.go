@@ -154,7 +154,10 @@ func appendReadReply(dst []byte, k QueryKind, r *QueryResult) []byte {
 	dst = append(dst, byte(statusOK), byte(k), flags)
 	switch k {
 	case QueryOrder, QueryOpenOrders:
-		dst = appendOrderViews(dst, r.Orders)
+		dst = binary.AppendUvarint(dst, uint64(len(r.Orders)))
+		for i := range r.Orders {
+			dst = appendOrderView(dst, &r.Orders[i])
+		}
 	case QueryBalance:
 		dst = appendStr(dst, r.Balance.Account)
 		dst = binary.AppendVarint(dst, r.Balance.Cash)
@@ -166,14 +169,6 @@ func appendReadReply(dst []byte, k QueryKind, r *QueryResult) []byte {
 			dst = binary.AppendVarint(dst, int64(p.Qty))
 			dst = binary.AppendVarint(dst, int64(p.Hold))
 		}
-	}
-	return dst
-}
-
-func appendOrderViews(dst []byte, vs []matching.OrderView) []byte {
-	dst = binary.AppendUvarint(dst, uint64(len(vs)))
-	for i := range vs {
-		dst = appendOrderView(dst, &vs[i])
 	}
 	return dst
 }
