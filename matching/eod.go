@@ -74,10 +74,7 @@ func (e *Engine) newDay(c *Command) {
 		start = PhaseClosed
 	}
 	if !start.Valid() {
-		*e.slot() = Event{
-			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Phase: c.Phase, Reason: RejInvalidPhase,
-			Extra: newExtra(Extra{Text: c.Text}),
-		}
+		e.refusePhase(c, "", RejInvalidPhase)
 		return
 	}
 	for _, s := range e.sorted {

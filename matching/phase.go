@@ -88,10 +88,7 @@ func (e *Engine) setPhase(c *Command) {
 		}
 	}
 	if r != ReasonNone {
-		*e.slot() = Event{
-			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Symbol: c.Symbol, Phase: c.Phase, Reason: r,
-			Extra: newExtra(Extra{Text: c.Text}),
-		}
+		e.refusePhase(c, c.Symbol, r)
 		return
 	}
 	if s != nil {
@@ -113,13 +110,19 @@ func (e *Engine) setPhase(c *Command) {
 // (RejInvalidPhase, as setPhase).
 func (e *Engine) setMarketPhase(c *Command) {
 	if !c.Phase.Valid() {
-		*e.slot() = Event{
-			Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Phase: c.Phase, Reason: RejInvalidPhase,
-			Extra: newExtra(Extra{Text: c.Text}),
-		}
+		e.refusePhase(c, "", RejInvalidPhase)
 		return
 	}
 	e.marketPhase = c.Phase
+}
+
+// refusePhase answers a phase command it cannot apply (CmdSetPhase,
+// CmdMarketPhase, CmdNewDay) with one EvMarketStatus carrying the reason.
+func (e *Engine) refusePhase(c *Command, symbol string, r Reason) {
+	*e.slot() = Event{
+		Kind: EvMarketStatus, Seq: c.Seq, TS: c.TS, Cmd: c.Kind, Symbol: symbol, Phase: c.Phase, Reason: r,
+		Extra: newExtra(Extra{Text: c.Text}),
+	}
 }
 
 // movesWithMarket reports whether the scheduler moves s when the market

@@ -359,3 +359,22 @@ func TestDueCommandsClosesBeforeRollover(t *testing.T) {
 		t.Fatalf("due once closed: %+v; want the rollover into the opening auction", due)
 	}
 }
+
+// TestMarketPhaseCommand: CmdMarketPhase records the phase and moves no
+// symbol; an unknown phase is refused with INVALID_PHASE and changes
+// nothing.
+func TestMarketPhaseCommand(t *testing.T) {
+	e := newTestEngine(t)
+	apply := applyAt(e)
+	now := kstTS(2026, 11, 25, 9, 0)
+	if evs := apply(Command{Kind: CmdMarketPhase, Phase: PhaseClosingAuction}, now); len(evs) != 0 || e.marketPhase != PhaseClosingAuction {
+		t.Errorf("CmdMarketPhase: %d events, market phase %s; want none, closing_auction", len(evs), e.marketPhase)
+	}
+	if st, _ := e.Status("005930"); st.Phase != PhaseContinuous {
+		t.Errorf("005930 is %s, want continuous: CmdMarketPhase moves no symbol", st.Phase)
+	}
+	evs := apply(Command{Kind: CmdMarketPhase, Phase: 99}, now)
+	if len(evs) != 1 || evs[0].Kind != EvMarketStatus || evs[0].Reason != RejInvalidPhase || e.marketPhase != PhaseClosingAuction {
+		t.Errorf("an unknown phase: %+v, market phase %s; want one INVALID_PHASE status, nothing changed", evs, e.marketPhase)
+	}
+}
