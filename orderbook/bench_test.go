@@ -42,9 +42,11 @@ func krxTick(p Price) Price {
 }
 
 // krxMid is where the benchmark books are centred: asks from it upwards, bids
-// from one tick below it downwards, each side on the KRX tick ladder.
+// from one tick below it downwards, each side on the KRX tick ladder. It is
+// high enough that the deep book's 5,000 bid levels stay above zero (below
+// 60,000 KRW the ladder has only about 4,800 prices).
 const (
-	krxMid        Price = 60_000
+	krxMid        Price = 600_000
 	krxLadderSize int   = 6_000
 )
 

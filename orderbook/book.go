@@ -3,7 +3,6 @@ package orderbook
 import (
 	"github.com/mts-krx/mts/internal/inttable"
 	"github.com/mts-krx/mts/internal/invariants"
-	"github.com/tidwall/btree"
 )
 
 // Order is one resting order. ID, Side, Price and Qty are owned by the book and
@@ -32,25 +31,26 @@ type level[T any] struct {
 	qty        Qty
 	count      int
 	head, tail *Order[T]
+	blk        *block[T] // where the side's ladder files it
 }
 
 func (l *level[T]) view() Level { return Level{Price: l.price, Qty: l.qty, Count: l.count} }
 
 // bookSide is one side's levels, best first, with the best level cached.
 //
-// The tree orders the levels; the table finds one by price. Almost every
+// The ladder orders the levels; the table finds one by price. Almost every
 // command touches a level that already exists (joining it, leaving it,
-// reporting its new total), and a table probe is several times cheaper than a
-// tree search, which chases node pointers through cache misses. The tree is
-// touched only when a level appears or disappears, or to walk in order.
+// reporting its new total), and a table probe is several times cheaper than
+// anything ordered. The ladder is touched only when a level appears or
+// disappears, or to walk in order.
 type bookSide[T any] struct {
-	levels  btree.Map[Price, *level[T]]
+	levels  ladder[T]
 	byPrice inttable.Table[Price, level[T]]
 	best    *level[T]
-	sign    Price // +1 for asks, -1 for bids: key = sign*price ascends best-first
 }
 
-func (s *bookSide[T]) key(p Price) Price { return s.sign * p }
+// key orders prices best-first: ascending keys are the side's best first.
+func (s *bookSide[T]) key(p Price) Price { return s.levels.sign * p }
 
 // Book is one instrument's order book. See the package documentation for the
 // ownership rules.
@@ -67,7 +67,7 @@ type Book[T any] struct {
 // New returns an empty book.
 func New[T any]() *Book[T] {
 	b := &Book[T]{}
-	b.bids.sign, b.asks.sign = -1, 1
+	b.bids.levels.sign, b.asks.levels.sign = -1, 1
 	return b
 }
 
@@ -196,7 +196,7 @@ func (b *Book[T]) LevelAt(side Side, price Price) Level {
 
 // Levels calls fn for each level of side, best first, until fn returns false.
 func (b *Book[T]) Levels(side Side, fn func(Level) bool) {
-	b.side(side).levels.Scan(func(_ Price, l *level[T]) bool { return fn(l.view()) })
+	b.side(side).levels.scan(func(l *level[T]) bool { return fn(l.view()) })
 }
 
 // LevelOrders calls fn for each order at price on side in time priority
@@ -211,7 +211,7 @@ func (b *Book[T]) LevelOrders(side Side, price Price, fn func(*Order[T]) bool) {
 // Orders calls fn for each order of side in priority order (price, then time)
 // until fn returns false. fn must not change the book.
 func (b *Book[T]) Orders(side Side, fn func(*Order[T]) bool) {
-	b.side(side).levels.Scan(func(_ Price, l *level[T]) bool {
+	b.side(side).levels.scan(func(l *level[T]) bool {
 		for o := l.head; o != nil; o = o.next {
 			if !fn(o) {
 				return false
@@ -227,7 +227,7 @@ func (b *Book[T]) Depth(side Side, n int, buf []Level) []Level {
 	if n <= 0 {
 		return buf
 	}
-	b.side(side).levels.Scan(func(_ Price, l *level[T]) bool {
+	b.side(side).levels.scan(func(l *level[T]) bool {
 		buf = append(buf, l.view())
 		n--
 		return n > 0
@@ -242,10 +242,9 @@ func (b *Book[T]) levelFor(side Side, price Price) *level[T] {
 		return l
 	}
 	l := b.newLevel(price)
-	k := s.key(price)
-	s.levels.Set(k, l)
+	s.levels.insert(l)
 	s.byPrice.Put(price, l)
-	if s.best == nil || k < s.key(s.best.price) {
+	if s.best == nil || s.key(price) < s.key(s.best.price) {
 		s.best = l
 	}
 	return l
@@ -253,13 +252,11 @@ func (b *Book[T]) levelFor(side Side, price Price) *level[T] {
 
 func (b *Book[T]) dropLevel(side Side, l *level[T]) {
 	s := b.side(side)
-	s.levels.Delete(s.key(l.price))
+	blk := l.blk
+	s.levels.remove(l)
 	s.byPrice.Del(l.price)
 	if s.best == l {
-		s.best = nil
-		if _, nb, ok := s.levels.Min(); ok {
-			s.best = nb
-		}
+		s.best = s.levels.nextIn(blk)
 	}
 	b.freeLevels = append(b.freeLevels, l)
 }
@@ -351,4 +348,4 @@ func (b *Book[T]) check() {
 }
 
 // LevelCount returns the number of price levels on side.
-func (b *Book[T]) LevelCount(side Side) int { return b.side(side).levels.Len() }
+func (b *Book[T]) LevelCount(side Side) int { return b.side(side).levels.len() }

@@ -27,13 +27,14 @@ func (b *Book[T]) Check() error {
 
 func (b *Book[T]) checkSide(side Side) (int, error) {
 	s := b.side(side)
+	if err := s.levels.check(); err != nil {
+		return 0, fmt.Errorf("%w: %v %w", ErrInvariant, side, err)
+	}
 	var err error
 	seen, first := 0, true
 	var prev Price
-	s.levels.Scan(func(k Price, l *level[T]) bool {
-		if k != s.key(l.price) {
-			err = fmt.Errorf("%w: %v level %d filed under key %d", ErrInvariant, side, l.price, k)
-		} else if first && s.best != l {
+	s.levels.scan(func(l *level[T]) bool {
+		if first && s.best != l {
 			err = fmt.Errorf("%w: %v best level cache is stale", ErrInvariant, side)
 		} else if !first && s.key(l.price) <= s.key(prev) {
 			err = fmt.Errorf("%w: %v levels out of order at %d", ErrInvariant, side, l.price)
@@ -50,10 +51,50 @@ func (b *Book[T]) checkSide(side Side) (int, error) {
 	if err == nil && first && s.best != nil {
 		err = fmt.Errorf("%w: %v side empty but best level cached", ErrInvariant, side)
 	}
-	if err == nil && s.byPrice.Len() != s.levels.Len() {
-		err = fmt.Errorf("%w: %v price map has %d levels, tree %d", ErrInvariant, side, s.byPrice.Len(), s.levels.Len())
+	if err == nil && s.byPrice.Len() != s.levels.len() {
+		err = fmt.Errorf("%w: %v price map has %d levels, ladder %d", ErrInvariant, side, s.byPrice.Len(), s.levels.len())
 	}
 	return seen, err
+}
+
+// check reports the first way the ladder disagrees with itself: a block
+// under another key or missing from the block table, an empty block, a
+// level filed off its price's step or slot, or a wrong level count.
+func (d *ladder[T]) check() error {
+	var err error
+	n, blocks := 0, 0
+	d.tree.Scan(func(k int64, blk *block[T]) bool {
+		blocks++
+		switch {
+		case blk.key != k:
+			err = fmt.Errorf("block %d filed under key %d", blk.key, k)
+		case d.blocks.Get(k) != blk:
+			err = fmt.Errorf("block %d missing from the block table", k)
+		case blk.occ == 0:
+			err = fmt.Errorf("empty block %d", k)
+		}
+		for slot := range int64(blockSpan) {
+			l, occupied := blk.levels[slot], blk.occ&(1<<slot) != 0
+			switch {
+			case err != nil:
+			case occupied != (l != nil):
+				err = fmt.Errorf("block %d slot %d: bit and level disagree", k, slot)
+			case l == nil:
+			case l.blk != blk || l.price%d.step != 0 || d.ordinal(l.price) != k<<blockShift|slot:
+				err = fmt.Errorf("level %d filed under key %d", l.price, k<<blockShift|slot)
+			default:
+				n++
+			}
+		}
+		return err == nil
+	})
+	if err == nil && blocks != d.blocks.Len() {
+		err = fmt.Errorf("block table has %d blocks, tree %d", d.blocks.Len(), blocks)
+	}
+	if err == nil && n != d.n {
+		err = fmt.Errorf("ladder counts %d levels, holds %d", d.n, n)
+	}
+	return err
 }
 
 func (b *Book[T]) checkLevel(side Side, l *level[T]) (int, error) {

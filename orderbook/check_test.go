@@ -29,17 +29,14 @@ func TestCheckFindsCorruption(t *testing.T) {
 		{"empty level", func(b *Book[string]) {
 			s := &b.asks
 			l := &level[string]{price: 200}
-			s.levels.Set(s.key(200), l)
+			s.levels.insert(l)
 			s.byPrice.Put(200, l)
 		}, "empty level"},
 		{"level missing from the price map", func(b *Book[string]) { b.asks.byPrice.Del(102) }, "missing from the price map"},
 		{"stray price map entry", func(b *Book[string]) { b.asks.byPrice.Put(300, &level[string]{price: 300}) }, "price map has"},
-		{"stale best cache", func(b *Book[string]) {
-			_, l, _ := b.asks.levels.GetAt(1)
-			b.asks.best = l
-		}, "best level cache is stale"},
+		{"stale best cache", func(b *Book[string]) { b.asks.best = b.asks.byPrice.Get(102) }, "best level cache is stale"},
 		{"best cached on an empty side", func(b *Book[string]) {
-			b.asks.levels.Clear()
+			b.asks.levels = ladder[string]{sign: 1}
 			for id := range OrderID(6) {
 				if o := b.index.Get(id); o != nil && o.Side == Sell {
 					b.index.Del(id)
@@ -48,10 +45,18 @@ func TestCheckFindsCorruption(t *testing.T) {
 		}, "empty but best level cached"},
 		{"key", func(b *Book[string]) {
 			l := b.Get(3).lvl
-			b.bids.levels.Delete(b.bids.key(99))
-			b.bids.levels.Set(b.bids.key(98), l)
+			unfile(&b.bids.levels, 99)
+			file(&b.bids.levels, 98, l)
 		}, "filed under key"},
-		{"duplicate level", func(b *Book[string]) { b.bids.levels.Set(b.bids.key(50), b.Get(3).lvl) }, "filed under key"},
+		{"duplicate level", func(b *Book[string]) { file(&b.bids.levels, 98, b.Get(3).lvl) }, "filed under key"},
+		{"bit without a level", func(b *Book[string]) {
+			d := &b.bids.levels
+			d.ladderBlock(99).occ |= 1 << (d.ordinal(98) & (blockSpan - 1))
+		}, "bit and level disagree"},
+		{"empty block", func(b *Book[string]) { b.asks.levels.newBlock(1 << 20) }, "empty block"},
+		{"block missing from the table", func(b *Book[string]) { b.asks.levels.blocks.Del(b.asks.levels.ordinal(101) >> blockShift) }, "missing from the block table"},
+		{"stray block table entry", func(b *Book[string]) { b.asks.levels.blocks.Put(1<<20, &block[string]{}) }, "block table has"},
+		{"ladder level count", func(b *Book[string]) { b.asks.levels.n++ }, "ladder counts"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,4 +71,23 @@ func TestCheckFindsCorruption(t *testing.T) {
 			}
 		})
 	}
+}
+
+// ladderBlock is the block holding price's step, which must exist.
+func (d *ladder[T]) ladderBlock(price Price) *block[T] {
+	return d.blocks.Get(d.ordinal(price) >> blockShift)
+}
+
+// file and unfile set and clear a slot of the block holding 99 behind the
+// ladder's back (the test book's bids share one block).
+func file[T any](d *ladder[T], price Price, l *level[T]) {
+	blk, slot := d.ladderBlock(99), d.ordinal(price)&(blockSpan-1)
+	blk.levels[slot] = l
+	blk.occ |= 1 << slot
+}
+
+func unfile[T any](d *ladder[T], price Price) {
+	blk, slot := d.ladderBlock(99), d.ordinal(price)&(blockSpan-1)
+	blk.levels[slot] = nil
+	blk.occ &^= 1 << slot
 }

@@ -110,11 +110,12 @@ func gridPrice(i int) Price { return gridMid + Price(i)*gridTick }
 
 // opGen makes a random, state-aware operation stream from a seed. The seed also
 // picks the shape of the book: a narrow grid gives long FIFO queues, a wide one
-// many thin levels.
+// many thin levels, and a ragged one prices off the grid and far from it.
 type opGen struct {
 	rng    *rand.Rand
-	width  int // prices are gridPrice(-width..width)
-	target int // book size the mix of operations steers towards
+	width  int  // prices are gridPrice(-width..width)
+	target int  // book size the mix of operations steers towards
+	ragged bool // some prices off the grid (the ladder refiles its levels on a finer step) or far out (sparse blocks)
 }
 
 func newOpGen(seed uint64) *opGen {
@@ -123,10 +124,21 @@ func newOpGen(seed uint64) *opGen {
 		rng:    rng,
 		width:  []int{1, 4, 16, 100}[seed%4],
 		target: []int{8, 40, 120}[seed%3],
+		ragged: seed%5 == 0,
 	}
 }
 
-func (g *opGen) price() Price { return gridPrice(g.rng.IntN(2*g.width+1) - g.width) }
+func (g *opGen) price() Price {
+	if g.ragged {
+		switch g.rng.IntN(40) {
+		case 0:
+			return gridMid + Price(g.rng.IntN(20_001)-10_000)
+		case 1:
+			return gridMid * Price(1+g.rng.IntN(1000))
+		}
+	}
+	return gridPrice(g.rng.IntN(2*g.width+1) - g.width)
+}
 
 func (g *opGen) side() Side { return Buy + Side(g.rng.IntN(2)) }
 

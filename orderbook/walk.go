@@ -15,11 +15,11 @@ func (b *Book[T]) AppendOrders(dst []*Order[T], side Side, within func(Price) bo
 		pos int       // where it goes in dst
 		end int       // end of the level's stretch
 	}
-	// The levels and their stretches first: a walk of the tree, not of
+	// The levels and their stretches first: a walk of the ladder, not of
 	// the orders.
 	var runs []run
 	n := len(dst)
-	b.side(side).levels.Scan(func(_ Price, l *level[T]) bool {
+	b.side(side).levels.scan(func(l *level[T]) bool {
 		if !within(l.price) {
 			return false
 		}
