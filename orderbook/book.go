@@ -32,21 +32,17 @@ type level[T any] struct {
 	count      int
 	head, tail *Order[T]
 	blk        *block[T] // where the side's ladder files it
+	ord        int64     // and at which step
 }
 
 func (l *level[T]) view() Level { return Level{Price: l.price, Qty: l.qty, Count: l.count} }
 
 // bookSide is one side's levels, best first, with the best level cached.
 //
-// The ladder orders the levels; the table finds one by price. Almost every
-// command touches a level that already exists (joining it, leaving it,
-// reporting its new total), and a table probe is several times cheaper than
-// anything ordered. The ladder is touched only when a level appears or
-// disappears, or to walk in order.
+// The ladder orders the levels and finds one by price.
 type bookSide[T any] struct {
-	levels  ladder[T]
-	byPrice inttable.Table[Price, level[T]]
-	best    *level[T]
+	levels ladder[T]
+	best   *level[T]
 }
 
 // key orders prices best-first: ascending keys are the side's best first.
@@ -188,7 +184,7 @@ func (b *Book[T]) Best(side Side) (Level, bool) {
 // LevelAt returns the aggregated level at price on side; an absent level has
 // zero quantity and count.
 func (b *Book[T]) LevelAt(side Side, price Price) Level {
-	if l := b.side(side).byPrice.Get(price); l != nil {
+	if l := b.side(side).levels.get(price); l != nil {
 		return l.view()
 	}
 	return Level{Price: price}
@@ -202,7 +198,7 @@ func (b *Book[T]) Levels(side Side, fn func(Level) bool) {
 // LevelOrders calls fn for each order at price on side in time priority
 // until fn returns false. fn must not change the book.
 func (b *Book[T]) LevelOrders(side Side, price Price, fn func(*Order[T]) bool) {
-	if l := b.side(side).byPrice.Get(price); l != nil {
+	if l := b.side(side).levels.get(price); l != nil {
 		for o := l.head; o != nil && fn(o); o = o.next {
 		}
 	}
@@ -238,12 +234,11 @@ func (b *Book[T]) Depth(side Side, n int, buf []Level) []Level {
 // levelFor returns the level at price on side, creating it if needed.
 func (b *Book[T]) levelFor(side Side, price Price) *level[T] {
 	s := b.side(side)
-	if l := s.byPrice.Get(price); l != nil {
+	if l := s.levels.get(price); l != nil {
 		return l
 	}
 	l := b.newLevel(price)
 	s.levels.insert(l)
-	s.byPrice.Put(price, l)
 	if s.best == nil || s.key(price) < s.key(s.best.price) {
 		s.best = l
 	}
@@ -254,7 +249,6 @@ func (b *Book[T]) dropLevel(side Side, l *level[T]) {
 	s := b.side(side)
 	blk := l.blk
 	s.levels.remove(l)
-	s.byPrice.Del(l.price)
 	if s.best == l {
 		s.best = s.levels.nextIn(blk)
 	}

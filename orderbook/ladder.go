@@ -43,12 +43,29 @@ type block[T any] struct {
 // ordinal is price's position on the side's grid, ascending best-first.
 func (d *ladder[T]) ordinal(p Price) int64 { return int64(d.sign * p / d.step) }
 
+// get returns the level at price p, or nil. It is the book's lookup by
+// price: one division and one probe of the block table.
+func (d *ladder[T]) get(p Price) *level[T] {
+	if d.step == 0 {
+		return nil
+	}
+	o := d.ordinal(p)
+	if Price(o)*d.step != d.sign*p {
+		return nil // off the step: no level can be there
+	}
+	if b := d.blocks.Get(o >> blockShift); b != nil {
+		return b.levels[o&(blockSpan-1)]
+	}
+	return nil
+}
+
 // insert files l, which must not be on the ladder yet.
 func (d *ladder[T]) insert(l *level[T]) {
 	if d.step == 0 || l.price%d.step != 0 {
 		d.regrid(stepFor(d.step, l.price))
 	}
 	o := d.ordinal(l.price)
+	l.ord = o
 	k, slot := o>>blockShift, o&(blockSpan-1)
 	b := d.blocks.Get(k)
 	if b == nil {
@@ -62,7 +79,7 @@ func (d *ladder[T]) insert(l *level[T]) {
 
 // remove takes l off the ladder.
 func (d *ladder[T]) remove(l *level[T]) {
-	b, slot := l.blk, d.ordinal(l.price)&(blockSpan-1)
+	b, slot := l.blk, l.ord&(blockSpan-1)
 	b.occ &^= 1 << slot
 	b.levels[slot] = nil
 	l.blk = nil
