@@ -47,9 +47,9 @@
 //
 // # Memory
 //
-// Orders and levels are recycled through free lists: in steady state (as many
-// orders leave as arrive) Add, Remove, Move, Reduce and matching allocate
-// nothing. New orders come from chunks (16 to 512 orders, doubling), so a
+// Orders, levels and ladder blocks are recycled through free lists: in
+// steady state (as many orders leave as arrive) Add, Remove, Move, Reduce and
+// matching allocate nothing, even while levels come and go. New orders come from chunks (16 to 512 orders, doubling), so a
 // large book is a few hundred objects for the garbage collector rather than
 // one per order; a recycled order keeps its payload until it is reused.
 // A *Order handed out by the book is valid until the order leaves the book;
