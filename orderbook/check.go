@@ -56,7 +56,8 @@ func (b *Book[T]) checkSide(side Side) (int, error) {
 
 // check reports the first way the ladder disagrees with itself: a block
 // under another key or missing from the block table, an empty block, a
-// level filed off its price's step or slot, or a wrong level count.
+// level filed off its price's step or slot (or remembering another step
+// than its slot's, which remove relies on), or a wrong level count.
 func (d *ladder[T]) check() error {
 	var err error
 	n, blocks := 0, 0
@@ -77,7 +78,7 @@ func (d *ladder[T]) check() error {
 			case occupied != (l != nil):
 				err = fmt.Errorf("block %d slot %d: bit and level disagree", k, slot)
 			case l == nil:
-			case l.blk != blk || l.price%d.step != 0 || d.ordinal(l.price) != k<<blockShift|slot:
+			case l.blk != blk || l.price%d.step != 0 || d.ordinal(l.price) != k<<blockShift|slot || l.ord != k<<blockShift|slot:
 				err = fmt.Errorf("level %d filed under key %d", l.price, k<<blockShift|slot)
 			default:
 				n++

@@ -45,6 +45,7 @@ func TestCheckFindsCorruption(t *testing.T) {
 			unfile(&b.bids.levels, 99)
 			file(&b.bids.levels, 98, l)
 		}, "filed under key"},
+		{"remembered step", func(b *Book[string]) { b.Get(3).lvl.ord++ }, "filed under key"},
 		{"duplicate level", func(b *Book[string]) { file(&b.bids.levels, 98, b.Get(3).lvl) }, "filed under key"},
 		{"bit without a level", func(b *Book[string]) {
 			d := &b.bids.levels
