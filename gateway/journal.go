@@ -3,7 +3,8 @@ package gateway
 // The back office's rendering of the journal. A journal record's payload is
 // matching's binary encoding of one command and its events (matching's
 // codec.go); JournalRecord turns the decoded pair into api.JournalRecord,
-// and JournalWriter writes records as JSON lines or CSV:
+// and JournalWriter writes records as JSON lines or CSV (rendering a decoded
+// record an event at a time, to the same bytes):
 //
 //	journal.Record{Seq, TS, Payload}
 //	    │ matching.DecodeRecord
@@ -21,6 +22,7 @@ package gateway
 // is Monday to Friday and not in the calendar's holiday set.
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -101,14 +103,17 @@ func (c *Calendar) fillDates(ts int64) (trade, settle string) {
 // settlement date from cal.
 func JournalRecord(cmd *matching.Command, evs []matching.Event, cal *Calendar) api.JournalRecord {
 	trade, settle := cal.fillDates(cmd.TS)
-	rec := api.JournalRecord{
-		Seq: cmd.Seq, TS: FormatTS(cmd.TS), TradeDate: trade,
-		Command: JournalCommand(cmd), Events: make([]any, 0, len(evs)),
-	}
+	rec := journalHead(cmd, trade)
+	rec.Events = make([]any, 0, len(evs))
 	for i := range evs {
-		rec.Events = append(rec.Events, journalEvent(&evs[i], rec.TradeDate, settle))
+		rec.Events = append(rec.Events, journalEvent(&evs[i], trade, settle))
 	}
 	return rec
+}
+
+// journalHead is a record without its events.
+func journalHead(cmd *matching.Command, tradeDate string) api.JournalRecord {
+	return api.JournalRecord{Seq: cmd.Seq, TS: FormatTS(cmd.TS), TradeDate: tradeDate, Command: JournalCommand(cmd)}
 }
 
 // journalEvent is Message with the dates on fills. An event kind Message
@@ -278,10 +283,19 @@ func (f JournalFormat) ContentType() string {
 // JournalWriter writes journal records to w in one format. It buffers only
 // CSV rows (encoding/csv's 4 KiB); Flush pushes them out. Not safe for
 // concurrent use.
+//
+// A record is written an event at a time, never rendered whole: an
+// auction's uncross can put hundreds of thousands of events in one record,
+// and its JSON line is 7 to 13 times the payload, so a whole-record
+// encoding would hold a gigabyte per stream for the largest payload the
+// journal takes. What a record costs is its decoded events (the Event
+// structs) and one event's JSON at a time.
 type JournalWriter struct {
 	format JournalFormat
 	cal    *Calendar
-	enc    *json.Encoder
+	w      io.Writer
+	enc    *json.Encoder // into buf
+	buf    bytes.Buffer  // one JSON value at a time
 	csv    *csv.Writer
 	began  bool
 	cmd    matching.Command
@@ -292,12 +306,12 @@ type JournalWriter struct {
 // NewJournalWriter returns a writer of records in format f to w, dating
 // fills with cal (nil: weekends only).
 func NewJournalWriter(w io.Writer, f JournalFormat, cal *Calendar) *JournalWriter {
-	jw := &JournalWriter{format: f, cal: cal}
+	jw := &JournalWriter{format: f, cal: cal, w: w}
 	if f == CSV {
 		jw.csv = csv.NewWriter(w)
 		jw.row = make([]string, numCols)
 	} else {
-		jw.enc = json.NewEncoder(w)
+		jw.enc = json.NewEncoder(&jw.buf)
 		jw.enc.SetEscapeHTML(false)
 	}
 	return jw
@@ -315,20 +329,72 @@ func (jw *JournalWriter) WritePayload(seq uint64, ts int64, payload []byte) erro
 	if jw.cmd.Seq != seq || jw.cmd.TS != ts {
 		return fmt.Errorf("%w: record %d (ts %d) holds command %d (ts %d)", ErrJournalRecord, seq, ts, jw.cmd.Seq, jw.cmd.TS)
 	}
-	rec := JournalRecord(&jw.cmd, jw.evs, jw.cal)
-	return jw.Write(&rec)
+	trade, settle := jw.cal.fillDates(jw.cmd.TS)
+	head := journalHead(&jw.cmd, trade)
+	return jw.write(&head, len(jw.evs), func(i int) any { return journalEvent(&jw.evs[i], trade, settle) })
 }
 
 // Write writes one rendered record. The CSV header goes out before the
 // first record (or at the first Flush).
 func (jw *JournalWriter) Write(rec *api.JournalRecord) error {
+	head := *rec
+	head.Events = nil
+	return jw.write(&head, len(rec.Events), func(i int) any { return rec.Events[i] })
+}
+
+// write writes the record head (its Events unused) with the n events that
+// event renders.
+func (jw *JournalWriter) write(head *api.JournalRecord, n int, event func(i int) any) error {
 	if err := jw.begin(); err != nil {
 		return err
 	}
-	if jw.format != CSV {
-		return jw.enc.Encode(rec)
+	if jw.format == CSV {
+		return csvRows(head, n, event, jw.row, jw.csv.Write)
 	}
-	return csvRows(rec, jw.row, jw.csv.Write)
+	return jw.writeJSON(head, n, event)
+}
+
+// writeJSON writes the line encoding/json would write for the whole record,
+// byte for byte (TestJournalWriterStreamsJSON): the head encoded with no
+// events, cut open before its closing "]}", then each event, then "]}".
+// That Events is the record's last field is what makes the cut right.
+func (jw *JournalWriter) writeJSON(head *api.JournalRecord, n int, event func(i int) any) error {
+	head.Events = []any{}
+	if err := jw.encode(head); err != nil {
+		return err
+	}
+	open := bytes.TrimSuffix(jw.buf.Bytes(), []byte("]}"))
+	if len(open) != jw.buf.Len()-2 {
+		return fmt.Errorf("gateway: journal record %d: head encodes as %q", head.Seq, jw.buf.Bytes())
+	}
+	if _, err := jw.w.Write(open); err != nil {
+		return err
+	}
+	for i := range n {
+		if err := jw.encode(event(i)); err != nil {
+			return err
+		}
+		if i > 0 {
+			if _, err := io.WriteString(jw.w, ","); err != nil {
+				return err
+			}
+		}
+		if _, err := jw.w.Write(jw.buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(jw.w, "]}\n")
+	return err
+}
+
+// encode leaves v's JSON in jw.buf, without the encoder's newline.
+func (jw *JournalWriter) encode(v any) error {
+	jw.buf.Reset()
+	if err := jw.enc.Encode(v); err != nil {
+		return err
+	}
+	jw.buf.Truncate(jw.buf.Len() - 1)
+	return nil
 }
 
 // Flush writes the CSV header if nothing has been written yet, and any
@@ -402,16 +468,17 @@ const (
 	numCols
 )
 
-// csvRows emits one row per event of rec (one row with empty event columns
-// if it has none). row is scratch of numCols cells.
-func csvRows(rec *api.JournalRecord, row []string, emit func([]string) error) error {
-	if len(rec.Events) == 0 {
-		csvCommand(rec, row)
+// csvRows emits one row per event of the record (one row with empty event
+// columns if it has none): head's command columns, then the columns of the
+// n events that event renders. row is scratch of numCols cells.
+func csvRows(head *api.JournalRecord, n int, event func(i int) any, row []string, emit func([]string) error) error {
+	if n == 0 {
+		csvCommand(head, row)
 		return emit(row)
 	}
-	for _, ev := range rec.Events {
-		csvCommand(rec, row)
-		csvEvent(ev, row)
+	for i := range n {
+		csvCommand(head, row)
+		csvEvent(event(i), row)
 		if err := emit(row); err != nil {
 			return err
 		}

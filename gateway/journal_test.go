@@ -333,3 +333,89 @@ func TestParseJournalFormat(t *testing.T) {
 		}
 	}
 }
+
+// wholeLine is the line encoding/json writes for the whole rendered record:
+// what the streaming JournalWriter must reproduce byte for byte.
+func wholeLine(t *testing.T, cmd *matching.Command, evs []matching.Event) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(JournalRecord(cmd, evs, nil)); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// countingWriter records the largest single write it was given.
+type countingWriter struct {
+	bytes.Buffer
+	largest int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.largest = max(w.largest, len(p))
+	return w.Buffer.Write(p)
+}
+
+func TestJournalWriterStreamsJSON(t *testing.T) {
+	cmd, evs := fillRecord()
+	ks := matching.Command{Kind: matching.CmdKillSwitch, Seq: 8, TS: cmd.TS, Scope: matching.KillGlobal, Active: true, Text: `<halt> & "stop"`}
+	unknown := []matching.Event{{Kind: 77, Seq: 7, TS: cmd.TS}}
+	for _, c := range []struct {
+		name string
+		cmd  *matching.Command
+		evs  []matching.Event
+	}{
+		{"fill", &cmd, evs},
+		{"one event", &cmd, evs[:1]},
+		{"no events, HTML characters kept", &ks, nil},
+		{"unknown kind", &cmd, unknown},
+	} {
+		var w countingWriter
+		jw := NewJournalWriter(&w, JSONL, nil)
+		if err := jw.WritePayload(c.cmd.Seq, c.cmd.TS, matching.AppendRecord(nil, c.cmd, c.evs)); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if want := wholeLine(t, c.cmd, c.evs); w.String() != want {
+			t.Errorf("%s: streamed\n%s\nwhole record encodes as\n%s", c.name, w.String(), want)
+		}
+		var w2 bytes.Buffer
+		rec := JournalRecord(c.cmd, c.evs, nil)
+		if err := NewJournalWriter(&w2, JSONL, nil).Write(&rec); err != nil || w2.String() != w.String() {
+			t.Errorf("%s: Write of the rendered record gives %q (%v), WritePayload %q", c.name, w2.String(), err, w.String())
+		}
+	}
+}
+
+// TestJournalWriterHoldsOneEvent: a record of 20,000 events goes out as
+// the same line encoding/json would write, yet the writer never holds more
+// than one event's JSON (the largest write it makes, and its buffer, stay
+// small) where a whole-record encoding would hold the whole multi-megabyte
+// line.
+func TestJournalWriterHoldsOneEvent(t *testing.T) {
+	cmd, four := fillRecord()
+	evs := make([]matching.Event, 0, 20_000)
+	for len(evs) < cap(evs) {
+		evs = append(evs, four...)
+	}
+	for _, f := range []JournalFormat{JSONL, CSV} {
+		var w countingWriter
+		jw := NewJournalWriter(&w, f, nil)
+		if err := jw.WritePayload(cmd.Seq, cmd.TS, matching.AppendRecord(nil, &cmd, evs)); err != nil {
+			t.Fatal(err)
+		}
+		if err := jw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if w.Len() < 2<<20 {
+			t.Fatalf("format %v: the record came out as %d bytes, expected megabytes", f, w.Len())
+		}
+		if w.largest > 8<<10 || jw.buf.Cap() > 8<<10 {
+			t.Errorf("format %v: largest write %d B, buffer %d B for a %d-byte record: not streamed", f, w.largest, jw.buf.Cap(), w.Len())
+		}
+		if f == JSONL && w.String() != wholeLine(t, &cmd, evs) {
+			t.Error("the streamed line differs from the whole record's encoding")
+		}
+	}
+}
