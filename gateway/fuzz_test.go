@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/mts-krx/mts/api"
@@ -60,6 +61,43 @@ func FuzzDecodeRequest(f *testing.F) {
 		}
 		if req.Method == "" || len(req.ID) > api.MaxIDLen {
 			t.Fatalf("DecodeRequest(%q) = %+v: accepted without a method or with a long id", data, req)
+		}
+	})
+}
+
+// FuzzJournalWriterJSON: whatever strings a record carries (a back-office
+// reason text, account and client order ids, invalid UTF-8 included), the
+// JournalWriter's event-at-a-time line is the bytes encoding/json writes
+// for the whole record.
+//
+//	go test -fuzz=FuzzJournalWriterJSON -fuzztime=1m ./gateway/
+func FuzzJournalWriterJSON(f *testing.F) {
+	f.Add("A1", "c-1", `say "stop", now`, uint8(4))
+	f.Add("<b>", "]}", "\xff\x00\u2028", uint8(0))
+	f.Fuzz(func(t *testing.T, account, clOrdID, text string, n uint8) {
+		// The codec refuses (panics on) strings over its limit, which the
+		// edge never lets through; the ids and reasons it lets through are
+		// all shorter than this.
+		if len(account) > 64 || len(clOrdID) > 64 || len(text) > 200 {
+			return
+		}
+		cmd, evs := fillRecord()
+		cmd.Account, cmd.ClientOrderID = account, clOrdID
+		for i := range evs {
+			evs[i].Account, evs[i].ClientOrderID, evs[i].MakerAccount = account, clOrdID, text
+		}
+		ks := matching.Command{Kind: matching.CmdKillSwitch, Seq: 8, TS: cmd.TS, Account: account, Scope: matching.KillAccount, Active: true, Text: text}
+		for _, r := range []struct {
+			cmd *matching.Command
+			evs []matching.Event
+		}{{&cmd, evs[:int(n)%(len(evs)+1)]}, {&ks, nil}} {
+			var got bytes.Buffer
+			if err := NewJournalWriter(&got, JSONL, nil).WritePayload(r.cmd.Seq, r.cmd.TS, matching.AppendRecord(nil, r.cmd, r.evs)); err != nil {
+				t.Fatal(err)
+			}
+			if want := wholeLine(t, r.cmd, r.evs); got.String() != want {
+				t.Fatalf("streamed\n%q\nwhole record\n%q", got.String(), want)
+			}
 		}
 	})
 }
