@@ -382,3 +382,43 @@ func BenchmarkOpenOrdersDeep(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(views)), "orders")
 }
+
+// BenchmarkOpenOrdersPage is one page (1,000 orders, the protocol's page) of
+// orders.open for an account with 200,000 resting orders (risk off, as a
+// market maker without an open-order limit might run): the first page, and
+// one from the middle. The loop's goroutine does this with matching waiting.
+func BenchmarkOpenOrdersPage(b *testing.B) {
+	const orders, pageLen = 200_000, 1000
+	in := benchgen.Instrument()
+	e, err := matching.NewEngine(matching.Config{Instruments: []matching.Instrument{in}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range orders {
+		// Bids only, on 2,000 levels below the base price: nothing trades.
+		px := in.BasePrice - 5*matching.Price(1+i%2000)
+		c := matching.Command{Kind: matching.CmdPlace, Seq: uint64(i + 1), TS: int64(i + 1), Account: "MM", Symbol: in.Symbol,
+			Side: matching.Buy, Type: matching.Limit, TIF: matching.Day, Price: px, Qty: 1}
+		if evs := e.Apply(&c); evs[0].ExecType != matching.ExecNew {
+			b.Fatalf("order %d: %+v", i, evs[0])
+		}
+	}
+	var page []matching.OrderView
+	for _, c := range []struct {
+		name  string
+		after matching.OrderKey
+	}{
+		{"first", matching.OrderKey{}},
+		{"middle", matching.OrderKey{Symbol: in.Symbol, OrderID: orders / 2}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				page, _ = e.OpenOrdersPage("MM", "", c.after, pageLen, page[:0])
+			}
+			if len(page) != pageLen {
+				b.Fatalf("a page of %d orders, want %d", len(page), pageLen)
+			}
+		})
+	}
+}

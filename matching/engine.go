@@ -137,6 +137,7 @@ type Engine struct {
 	fresh    int            // events' array is zero from here to its cap (slot)
 	room     int            // events' capacity kept for the auctions' uncrosses (uncrossroom.go)
 	scratch  []OrderID      // reused by kill switch walks
+	page     []pageEntry    // reused by OpenOrdersPage
 	staleIDs []OrderID      // reused by purgeIndex
 	auction  []AuctionOrder // reused by auction walks
 	dirty    []*symbolState // auction books this command changed, first change first

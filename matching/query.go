@@ -143,7 +143,10 @@ func (k OrderKey) compare(o OrderKey) int {
 // at most limit orders (all when limit <= 0). more reports whether orders
 // after the last one appended remain: the next page starts after its Key.
 // An account with many thousands of open orders is read in pages so that no
-// answer outgrows a message; each page costs a walk of all of them.
+// answer outgrows a message. Each page costs a walk of the account's orders
+// with a key comparison for each, but holds and sorts only about twice a
+// page of them (pageSelect), and makes views of the page only: the loop's
+// goroutine runs this with matching waiting.
 func (e *Engine) OpenOrdersPage(account, symbol string, after OrderKey, limit int, dst []OrderView) (_ []OrderView, more bool) {
 	a := e.accounts[account]
 	if account == "" || a == nil {
@@ -155,15 +158,20 @@ func (e *Engine) OpenOrdersPage(account, symbol string, after OrderKey, limit in
 			return dst, false
 		}
 	}
-	start := len(dst)
-	// Orders up to the cursor are skipped before a view is made of them.
-	later := func(s *symbolState, id OrderID) bool {
-		return after.IsZero() || OrderKey{Symbol: s.inst.Symbol, OrderID: id}.compare(after) > 0
-	}
-	a.eachOpen(only, func(s *symbolState, o *restingOrder) {
-		if later(s, o.ID) {
-			dst = append(dst, restingView(s, o))
+	sel := pageSelect{after: after, limit: limit, buf: e.page[:0]}
+	// The key comes from the index: most orders of a large account are
+	// refused by it alone, without a look at the book or the order.
+	a.open.All(func(id OrderID, s *symbolState) bool {
+		if only != nil && s != only {
+			return true
 		}
+		key := OrderKey{Symbol: s.inst.Symbol, OrderID: id}
+		if sel.wants(key) {
+			if o := s.book.Get(id); o != nil { // else stale: it has left
+				sel.add(pageEntry{key: key, s: s, o: o})
+			}
+		}
+		return true
 	})
 	for _, s := range e.sorted {
 		if (only != nil && s != only) || s.inst.Symbol < after.Symbol {
@@ -171,20 +179,87 @@ func (e *Engine) OpenOrdersPage(account, symbol string, after OrderKey, limit in
 		}
 		for _, l := range [2][]*stopOrder{s.stops.buys, s.stops.sells} {
 			for _, so := range l {
-				if so.info.owner.name == account && later(s, so.id) {
-					dst = append(dst, stopView(s, so))
+				key := OrderKey{Symbol: s.inst.Symbol, OrderID: so.id}
+				if so.info.owner.name == account && sel.wants(key) {
+					sel.add(pageEntry{key: key, s: s, so: so})
 				}
 			}
 		}
 	}
-	page := dst[start:]
-	slices.SortFunc(page, func(x, y OrderView) int { return x.Key().compare(y.Key()) })
-	end := start + len(page)
-	if limit > 0 && len(page) > limit {
-		end, more = start+limit, true
+	page, more := sel.result()
+	for _, p := range page {
+		if p.o != nil {
+			dst = append(dst, restingView(p.s, p.o))
+		} else {
+			dst = append(dst, stopView(p.s, p.so))
+		}
 	}
-	clear(dst[end : start+len(page)]) // drop the strings of what was cut
-	return dst[:end], more
+	clear(sel.buf) // drop the pointers to orders
+	e.page = sel.buf[:0]
+	if cap(e.page) > pageBufKept {
+		e.page = nil // the buffer of a listing of all orders (limit <= 0)
+	}
+	return dst, more
+}
+
+// pageBufKept bounds the selection buffer the engine keeps between
+// queries, in entries: what two pages of the protocol's 1,000 orders need.
+const pageBufKept = 4000
+
+// pageEntry is an open order offered for a page: its key, and the order
+// (resting, o, or an untriggered stop, so) to make its view from.
+type pageEntry struct {
+	key OrderKey
+	s   *symbolState
+	o   *restingOrder
+	so  *stopOrder
+}
+
+// pageSelect picks the limit least keys after a cursor from orders offered
+// in any order, plus one to tell whether more follow. It keeps at most
+// twice that many: when buf fills, it sorts and cuts it back, and from then
+// on refuses at once any key above the last one it kept. With limit <= 0 it
+// keeps every key after the cursor.
+type pageSelect struct {
+	after OrderKey
+	limit int
+	buf   []pageEntry
+	// bound is the greatest key that can still make the page, once a cut
+	// has found one (bounded).
+	bound   OrderKey
+	bounded bool
+}
+
+// wants reports whether an order with this key could make the page.
+func (p *pageSelect) wants(k OrderKey) bool {
+	return (p.after.IsZero() || k.compare(p.after) > 0) && (!p.bounded || k.compare(p.bound) <= 0)
+}
+
+// add takes an order that wants accepted.
+func (p *pageSelect) add(c pageEntry) {
+	p.buf = append(p.buf, c)
+	if p.limit > 0 && len(p.buf) >= 2*(p.limit+1) {
+		p.cut()
+	}
+}
+
+// cut sorts buf and keeps its limit+1 least entries.
+func (p *pageSelect) cut() {
+	slices.SortFunc(p.buf, func(x, y pageEntry) int { return x.key.compare(y.key) })
+	if keep := p.limit + 1; p.limit > 0 && len(p.buf) > keep {
+		clear(p.buf[keep:])
+		p.buf = p.buf[:keep]
+		p.bound, p.bounded = p.buf[keep-1].key, true
+	}
+}
+
+// result returns the page, in key order, and whether more keys followed it.
+func (p *pageSelect) result() (page []pageEntry, more bool) {
+	p.cut()
+	if p.limit > 0 && len(p.buf) > p.limit {
+		return p.buf[:p.limit], true
+	}
+	return p.buf, false
 }
 
 func restingView(s *symbolState, o *restingOrder) OrderView {

@@ -2,7 +2,9 @@ package matching
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -207,5 +209,55 @@ func TestEnginePositions(t *testing.T) {
 	}
 	if got := newTestEngine(t).Positions("A1", nil); got != nil {
 		t.Errorf("Positions with risk off = %+v, want none", got)
+	}
+}
+
+// TestPageSelect: offered keys in random order, across symbols, with
+// repeats of none, pageSelect returns exactly the limit least keys after
+// the cursor, sorted, and says more when any key after those remains;
+// it holds at most twice a page while doing so.
+func TestPageSelect(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 9))
+	symbols := []string{"000660", "005930", "035720"}
+	for round := range 300 {
+		n := rng.IntN(3000)
+		keys := make([]OrderKey, 0, n)
+		for i := range n {
+			keys = append(keys, OrderKey{Symbol: symbols[rng.IntN(len(symbols))], OrderID: OrderID(i + 1)})
+		}
+		rng.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+		var after OrderKey
+		if n > 0 && rng.IntN(2) == 0 {
+			after = keys[rng.IntN(n)]
+		}
+		limit := rng.IntN(40) - 5 // some <= 0: everything
+		if round%7 == 0 {
+			limit = 1000
+		}
+		want := slices.DeleteFunc(slices.Clone(keys), func(k OrderKey) bool { return !after.IsZero() && k.compare(after) <= 0 })
+		slices.SortFunc(want, OrderKey.compare)
+		wantMore := false
+		if limit > 0 && len(want) > limit {
+			want, wantMore = want[:limit], true
+		}
+		sel := pageSelect{after: after, limit: limit}
+		most := 0
+		for _, k := range keys {
+			if sel.wants(k) {
+				sel.add(pageEntry{key: k})
+			}
+			most = max(most, len(sel.buf))
+		}
+		page, more := sel.result()
+		got := make([]OrderKey, 0, len(page))
+		for _, p := range page {
+			got = append(got, p.key)
+		}
+		if !slices.Equal(got, want) || more != wantMore {
+			t.Fatalf("round %d: %d keys after %+v, limit %d: got %v (more %v), want %v (more %v)", round, n, after, limit, got, more, want, wantMore)
+		}
+		if limit > 0 && most > 2*(limit+1) {
+			t.Fatalf("round %d: held %d entries for a page of %d", round, most, limit)
+		}
 	}
 }
