@@ -63,11 +63,14 @@ type OrderResult struct {
 // MaxReplyReports is the most execution reports one OrderResult holds.
 const MaxReplyReports = 1000
 
-// OrderState is one order as order.status and orders.open show it. Open is
-// false for an order that is known (its client order id was used today) but
-// no longer open; only the ids are given then: the executions stream and the
-// journal have its history. Status is "new", "partially_filled", "pending"
-// (a stop order waiting for its trigger) or, when not open, "closed".
+// OrderState is one order as order.status and orders.open show it. Status
+// is "new", "partially_filled" or "pending" (a stop order waiting for its
+// trigger) while the order is open. Open is false for an order that is
+// known (its client order id was used today) but no longer open: Status is
+// then how it ended, "filled", "canceled" or "expired", with its last
+// quantities and average price (LeavesQty 0); or "closed" with the ids only
+// when the engine does not know how it ended (it closed before the engine
+// kept that). The executions stream and the journal have its history.
 type OrderState struct {
 	OrderID       OrderID `json:"orderId"`
 	ClientOrderID string  `json:"clientOrderId,omitempty"`

@@ -103,14 +103,18 @@ func orderStates(vs []matching.OrderView, account string) []api.OrderState {
 	return out
 }
 
-// orderState renders one order. A closed order shows only its ids: the
-// executions stream and the journal have its history.
+// orderState renders one order: an open one, a closed one with the state it
+// ended in, or a closed one known by its ids only ("closed").
 func orderState(v *matching.OrderView) api.OrderState {
 	s := api.OrderState{OrderID: orderID(v.OrderID), ClientOrderID: v.ClientOrderID, Symbol: v.Symbol, Open: v.Open, Status: "closed"}
-	if !v.Open {
+	switch {
+	case v.Open:
+		s.Status = openStatus(v)
+	case v.Status != 0:
+		s.Status = known(v.Status.String())
+	default:
 		return s
 	}
-	s.Status = openStatus(v)
 	s.Side, s.OrdType, s.TIF = side(v.Side), known(v.Type.String()), known(v.TIF.String())
 	s.Price, s.StopPrice = optional(int64(v.Price)), optional(int64(v.StopPrice))
 	s.Qty, s.CumQty, s.LeavesQty = number(int64(v.Qty)), number(int64(v.CumQty)), number(int64(v.LeavesQty))

@@ -134,6 +134,33 @@ func TestCancelOtherAccountsOrder(t *testing.T) {
 	}
 }
 
+// TestOrderStatusClosed: a closed order the engine knows the end of is
+// shown with it (status, quantities, average price, nothing left); one it
+// knows by its ids only is "closed" with the ids.
+func TestOrderStatusClosed(t *testing.T) {
+	e := newEnv(t, nil)
+	views := map[string]matching.OrderView{
+		"done": {Account: "A1", Symbol: "005930", OrderID: 4, ClientOrderID: "done", Status: matching.StatusCanceled,
+			Side: matching.Sell, Type: matching.Limit, TIF: matching.Day, Price: 71000, Qty: 10, CumQty: 4, CumValue: 283_600},
+		"old": {Account: "A1", Symbol: "005930", OrderID: 2, ClientOrderID: "old"},
+	}
+	e.be.answer = func(q *Query) *QueryResult {
+		v, ok := views[q.ClientOrderID]
+		return &QueryResult{Found: ok, Orders: []matching.OrderView{v}}
+	}
+	c := e.trader("A1")
+	got := decode[api.OrderState](t, c.call(api.MethodStatus, map[string]any{"clientOrderId": "done"}).Result)
+	want := api.OrderState{OrderID: "4", ClientOrderID: "done", Symbol: "005930", Status: "canceled", Side: "sell", OrdType: "limit",
+		TIF: "day", Price: "71000", Qty: "10", CumQty: "4", LeavesQty: "0", AvgPx: "70900"}
+	if got != want {
+		t.Errorf("a canceled order's status:\n got %+v\nwant %+v", got, want)
+	}
+	got = decode[api.OrderState](t, c.call(api.MethodStatus, map[string]any{"clientOrderId": "old"}).Result)
+	if want := (api.OrderState{OrderID: "2", ClientOrderID: "old", Symbol: "005930", Status: "closed"}); got != want {
+		t.Errorf("a closed order known by its ids: %+v, want %+v", got, want)
+	}
+}
+
 func TestQueriesAreScopedToTheToken(t *testing.T) {
 	e := newEnv(t, nil)
 	e.be.answer = func(q *Query) *QueryResult {

@@ -47,7 +47,8 @@ type orderInfo struct {
 	typ           OrderType
 	tif           TIF
 	stp           STPMode
-	qty           Qty // order quantity: cumQty + leaves while the order is open
+	closed        int32 // orderRef.closed of the client order id; 0: none, or not known (loaded from a snapshot)
+	qty           Qty   // order quantity: cumQty + leaves while the order is open
 	cumQty        Qty
 	cumValue      int64
 	stopPrice     Price
@@ -87,6 +88,24 @@ type symbolState struct {
 type orderRef struct {
 	id     OrderID
 	symbol string
+	// closed numbers the order's entry in its account's closedStates: the
+	// state it ended in once it has closed, for order.status.
+	closed int32
+}
+
+// closedOrder is the last state of a closed order (exec records it from
+// the order's last execution report): what order.status tells of an order
+// that is no longer open, so that a client that lost its execution reports,
+// or a reply, learns how the order ended. Zero while the order is open, and
+// for an order that closed before snapshots kept it (version 4).
+type closedOrder struct {
+	status           OrdStatus // 0: not known
+	side             Side
+	typ              OrderType
+	tif              TIF
+	price, stopPrice Price
+	qty, cumQty      Qty
+	cumValue         int64
 }
 
 // cmdStamp is what every event copies from the command being applied. The
@@ -106,6 +125,7 @@ type accountState struct {
 	// orders' accounts (self-match) a read of two cold strings.
 	name           string
 	clientOrderIDs map[string]orderRef
+	closed         closedStates // by orderRef.closed
 	ordersToday    int
 	risk           risk.Handle // the account in risk, taken at its first order (risk on)
 	// open indexes the account's resting orders (not its stops) by id, so
@@ -325,4 +345,38 @@ func (e *Engine) account(name string) *accountState {
 		e.accounts[name] = a
 	}
 	return a
+}
+
+// closedStates holds an account's closedOrder entries, numbered from 1 in
+// the order they were added, one per client order id used today. Entries
+// live in chunks of closedChunk (the first one grows up to that size), so
+// that adding one never copies many, and they hold no pointers, so the GC
+// does not scan them.
+type closedStates struct {
+	chunks [][]closedOrder
+	n      int32
+}
+
+const closedChunk = 256
+
+// add appends a zero entry and returns its number.
+func (c *closedStates) add() int32 {
+	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == closedChunk {
+		size := closedChunk
+		if len(c.chunks) == 0 {
+			size = 4 // most accounts place a few orders a day
+		}
+		c.chunks = append(c.chunks, make([]closedOrder, 0, size))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, closedOrder{})
+	c.n++
+	return c.n
+}
+
+// at returns entry n (from add). Every chunk but the last is full, so
+// entry n is at a fixed place.
+func (c *closedStates) at(n int32) *closedOrder {
+	i := int(n - 1)
+	return &c.chunks[i/closedChunk][i%closedChunk]
 }

@@ -39,6 +39,12 @@ func (m STPMode) String() string {
 }
 func (t ExecType) String() string  { return name(execTypeNames[:], int(t)) }
 func (s OrdStatus) String() string { return name(statusNames[:], int(s)) }
+
+// closed reports whether an order with this status is done: nothing of it
+// is open any more.
+func (s OrdStatus) closed() bool {
+	return s == StatusFilled || s == StatusCanceled || s == StatusExpired || s == StatusRejected
+}
 func (l Liquidity) String() string { return name(liquidityNames[:], int(l)) }
 
 // ParseOrderType parses a wire order type ("limit", "market", "best_limit",

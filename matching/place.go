@@ -58,7 +58,8 @@ func (e *Engine) place(c *Command) {
 	}}
 	acct.ordersToday++
 	if c.ClientOrderID != "" {
-		acct.clientOrderIDs[c.ClientOrderID] = orderRef{id: t.id, symbol: s.inst.Symbol}
+		t.info.closed = acct.closed.add()
+		acct.clientOrderIDs[c.ClientOrderID] = orderRef{id: t.id, symbol: s.inst.Symbol, closed: t.info.closed}
 	}
 	e.exec(s, t.id, t.side, t.price, t.leaves, &t.info, ExecNew, StatusNew)
 	e.checkOTR(s, c.Account, riskAcct)

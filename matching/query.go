@@ -35,6 +35,11 @@ type OrderView struct {
 	LeavesQty     Qty
 	CumValue      int64 // sum of fill price × qty: AvgPx = CumValue / CumQty
 	Triggered     bool  // a stop order that has triggered (false for other types)
+	// Status is a closed order's final status (filled, canceled, expired)
+	// when the engine knows it: for an order found by its client order id.
+	// Zero for open orders (their status follows from the fields above),
+	// and for a closed order known only by its ids.
+	Status OrdStatus
 }
 
 // BalanceView is an account's cash. Available = Cash − Hold.
@@ -54,7 +59,10 @@ type PositionView struct {
 // Order returns one of the account's orders: by id when id is nonzero, else
 // by the client order id it was entered with today. Resting orders and
 // untriggered stops are open. A client order id used today whose order is
-// no longer open gives a closed view (Open false, ids only). Another
+// no longer open gives a closed view: Open false, and the state the order
+// ended in (Status filled, canceled or expired; ids only if it closed
+// before a restart from a version 3 snapshot). A closed order is not found
+// by its id: the engine keeps closed orders by client order id only. Another
 // account's order is not found, never revealed. With a symbol the lookup is
 // a few map probes; with symbol "" and an id it probes every symbol's book.
 func (e *Engine) Order(account, symbol string, id OrderID, clientOrderID string) (OrderView, bool) {
@@ -92,7 +100,12 @@ func (e *Engine) orderByClientID(account, symbol, clientOrderID string) (OrderVi
 	if v, open := e.orderIn(e.symbols[ref.symbol], account, ref.id); open {
 		return v, true
 	}
-	return OrderView{Account: account, Symbol: ref.symbol, OrderID: ref.id, ClientOrderID: clientOrderID}, true
+	v := OrderView{Account: account, Symbol: ref.symbol, OrderID: ref.id, ClientOrderID: clientOrderID}
+	if f := a.closed.at(ref.closed); f.status != 0 {
+		v.Status, v.Side, v.Type, v.TIF = f.status, f.side, f.typ, f.tif
+		v.Price, v.StopPrice, v.Qty, v.CumQty, v.CumValue = f.price, f.stopPrice, f.qty, f.cumQty, f.cumValue
+	}
+	return v, true
 }
 
 // orderIn finds an open order of the account in one symbol (s may be nil).

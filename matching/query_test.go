@@ -63,11 +63,13 @@ func TestEngineOrder(t *testing.T) {
 		{"A1", "005930", 3, "", OrderView{}, false}, // id in another symbol
 		{"A1", "005930", 4, "", viewST, true},       // untriggered stop
 		{"A1", "", 0, "st", viewST, true},
-		{"A1", "", 0, "gone", OrderView{Account: "A1", Symbol: "005930", OrderID: 5, ClientOrderID: "gone"}, true},
+		{"A1", "", 0, "gone", OrderView{Account: "A1", Symbol: "005930", OrderID: 5, ClientOrderID: "gone", Status: StatusCanceled,
+			Side: Buy, Type: Limit, TIF: Day, Price: 69000, Qty: 1}, true}, // closed: its last state
 		{"A1", "", 5, "", OrderView{}, false},       // closed, by id: unknown
 		{"A2", "005930", 1, "", OrderView{}, false}, // another account's order
 		{"A2", "", 0, "b1", OrderView{}, false},     // another account's client id
-		{"A2", "", 0, "s1", OrderView{Account: "A2", Symbol: "005930", OrderID: 2, ClientOrderID: "s1"}, true},
+		{"A2", "", 0, "s1", OrderView{Account: "A2", Symbol: "005930", OrderID: 2, ClientOrderID: "s1", Status: StatusFilled,
+			Side: Sell, Type: Limit, TIF: Day, Price: 70000, Qty: 2, CumQty: 2, CumValue: 140000}, true},
 		{"A1", "", 0, "", OrderView{}, false},
 		{"", "005930", 1, "", OrderView{}, false},
 		{"A9", "", 0, "b1", OrderView{}, false},
@@ -77,6 +79,52 @@ func TestEngineOrder(t *testing.T) {
 		got, found := e.Order(tt.account, tt.symbol, tt.id, tt.cl)
 		if found != tt.found || got != tt.want {
 			t.Errorf("Order(%q, %q, %d, %q) = %+v, %v; want %+v, %v", tt.account, tt.symbol, tt.id, tt.cl, got, found, tt.want, tt.found)
+		}
+	}
+}
+
+// TestEngineClosedOrderStates: a closed order found by its client order id
+// tells how it ended — an IOC's unfilled remainder expired, a partial fill
+// then a cancel, a fill in pieces — and the record survives a snapshot; a
+// duplicate's rejection does not overwrite the first order's.
+func TestEngineClosedOrderStates(t *testing.T) {
+	e := queryEngine(t)
+	seq := e.seq
+	for _, line := range []string{
+		"place acct=A2 side=sell px=71000 qty=1 tif=ioc cl=x1", // #6: nothing to trade with: expires
+		"place acct=A2 side=sell px=70000 qty=1 cl=p1",         // #7: fills 1 of b1's 3
+		"place acct=A2 side=sell px=70000 qty=4 cl=p2",         // #8: fills b1's last 2, rests 2
+		"cancel acct=A2 orig=p2",                               // partly filled, then canceled
+		"place acct=A2 side=sell px=71000 qty=1 tif=ioc cl=x1", // a duplicate: rejected
+	} {
+		c, err := parseCommand(line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq++
+		c.Seq, c.TS = seq, int64(seq)
+		e.Apply(&c)
+	}
+	want := map[string]OrderView{
+		"x1": {Account: "A2", Symbol: "005930", OrderID: 6, ClientOrderID: "x1", Status: StatusExpired,
+			Side: Sell, Type: Limit, TIF: IOC, Price: 71000, Qty: 1},
+		"p1": {Account: "A2", Symbol: "005930", OrderID: 7, ClientOrderID: "p1", Status: StatusFilled,
+			Side: Sell, Type: Limit, TIF: Day, Price: 70000, Qty: 1, CumQty: 1, CumValue: 70000},
+		"p2": {Account: "A2", Symbol: "005930", OrderID: 8, ClientOrderID: "p2", Status: StatusCanceled,
+			Side: Sell, Type: Limit, TIF: Day, Price: 70000, Qty: 4, CumQty: 2, CumValue: 140000},
+	}
+	b1 := viewB1
+	b1.Open, b1.LeavesQty, b1.CumQty, b1.CumValue, b1.Status = false, 0, 5, 350000, StatusFilled
+	want["b1"] = b1
+	restored := newRiskEngine(t)
+	if err := restored.LoadSnapshot(e.AppendSnapshot(nil)); err != nil {
+		t.Fatal(err)
+	}
+	for name, eng := range map[string]*Engine{"engine": e, "restored from a snapshot": restored} {
+		for cl, w := range want {
+			if got, found := eng.Order(w.Account, "", 0, cl); !found || got != w {
+				t.Errorf("%s: Order(%q) = %+v, %v; want %+v", name, cl, got, found, w)
+			}
 		}
 	}
 }
@@ -258,6 +306,50 @@ func TestPageSelect(t *testing.T) {
 		}
 		if limit > 0 && most > 2*(limit+1) {
 			t.Fatalf("round %d: held %d entries for a page of %d", round, most, limit)
+		}
+	}
+}
+
+// TestClosedStatesChunks: entries stay where add put them across chunks,
+// and an account with many client order ids keeps each one's end (risk
+// off: no rate limit).
+func TestClosedStatesChunks(t *testing.T) {
+	var c closedStates
+	for i := range int32(3*closedChunk + 7) {
+		n := c.add()
+		if n != i+1 {
+			t.Fatalf("add %d returned %d", i, n)
+		}
+		c.at(n).cumValue = int64(n)
+	}
+	for n := int32(1); n <= c.n; n++ {
+		if got := c.at(n).cumValue; got != int64(n) {
+			t.Fatalf("entry %d holds %d", n, got)
+		}
+	}
+	ins, err := LoadInstrumentFile("testdata/instruments.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(Config{Instruments: ins})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const orders = closedChunk + 50
+	for i := range orders {
+		tif := IOC // expires: nothing to trade with
+		if i%3 == 0 {
+			tif = Day // rests: stays open
+		}
+		c := Command{Kind: CmdPlace, Seq: uint64(i + 1), TS: int64(i + 1), Account: "MM", Symbol: "005930", Side: Sell,
+			Type: Limit, TIF: tif, Price: 71000, Qty: 1, ClientOrderID: fmt.Sprint("c", i)}
+		e.Apply(&c)
+	}
+	for i := range orders {
+		v, found := e.Order("MM", "", 0, fmt.Sprint("c", i))
+		open := i%3 == 0
+		if !found || v.Open != open || (!open && (v.Status != StatusExpired || v.TIF != IOC || v.Qty != 1)) {
+			t.Fatalf("order c%d: %+v, %v", i, v, found)
 		}
 	}
 }

@@ -19,7 +19,26 @@ func (e *Engine) exec(s *symbolState, id OrderID, side Side, price Price, leaves
 	ev.ExecType, ev.Status, ev.Side, ev.Type, ev.TIF = et, st, side, in.typ, in.tif
 	ev.Price, ev.StopPrice, ev.Qty = price, in.stopPrice, in.qty
 	ev.CumQty, ev.LeavesQty, ev.CumValue = in.cumQty, leaves, in.cumValue
+	if st.closed() && in.clientOrderID != "" {
+		e.recordClosed(id, side, price, in, st)
+	}
 	return ev
+}
+
+// recordClosed keeps a closed order's last state for its client order id,
+// for order.status. The order carries the number of its entry, so this is
+// one write; only an order restored from a snapshot looks it up.
+func (e *Engine) recordClosed(id OrderID, side Side, price Price, in *orderInfo, st OrdStatus) {
+	n := in.closed
+	if n == 0 {
+		ref, ok := in.owner.clientOrderIDs[in.clientOrderID]
+		if !ok || ref.id != id {
+			return
+		}
+		n = ref.closed
+	}
+	*in.owner.closed.at(n) = closedOrder{status: st, side: side, typ: in.typ, tif: in.tif, price: price, stopPrice: in.stopPrice,
+		qty: in.qty, cumQty: in.cumQty, cumValue: in.cumValue}
 }
 
 // newEvent appends a zeroed event of the given kind for symbol s, stamped

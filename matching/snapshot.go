@@ -15,10 +15,11 @@ var ErrSnapshot = errors.New("matching: bad snapshot")
 
 // snapshotVersion 2 added the trading day: each symbol's phase and day
 // state, and the engine's VI seed; version 3 the day's start and the
-// market-wide phase. Older snapshots still load (version 1: every symbol
+// market-wide phase; version 4 the last state of each closed order that has
+// a client order id. Older snapshots still load (version 1: every symbol
 // continuous, as the engine was then; version 2: the day starts with the
-// next command).
-const snapshotVersion = 3
+// next command; before 4: closed orders known by their ids only).
+const snapshotVersion = 4
 
 // AppendSnapshot appends the engine's whole state, canonically encoded, to
 // dst. Equal states give equal bytes: StateHash is the SHA-256 of this
@@ -33,7 +34,9 @@ const snapshotVersion = 3
 //	bids, …   := count order*            (priority order: price, then time)
 //	order     := id side price leaves account clientOrderID type tif stp
 //	             qty cumQty cumValue stopPrice stpKey perShare entryTS
-//	account   := name ordersToday count (clientOrderID orderID symbol)*
+//	account   := name ordersToday count (clientOrderID orderID symbol final)*
+//	final     := status [side type tif price stopPrice qty cumQty cumValue]
+//	             (the rest only when status is not 0: the order closed)
 //
 // Integers are varints, strings length-prefixed (package internal/wire).
 func (e *Engine) AppendSnapshot(dst []byte) []byte {
@@ -134,7 +137,23 @@ func (w *snapWriter) account(name string, a *accountState) {
 		w.String(id)
 		w.Uvarint(uint64(ref.id))
 		w.String(ref.symbol)
+		w.closed(a.closed.at(ref.closed))
 	}
+}
+
+func (w *snapWriter) closed(f *closedOrder) {
+	w.Uvarint(uint64(f.status))
+	if f.status == 0 {
+		return
+	}
+	w.Uvarint(uint64(f.side))
+	w.Uvarint(uint64(f.typ))
+	w.Uvarint(uint64(f.tif))
+	w.Varint(int64(f.price))
+	w.Varint(int64(f.stopPrice))
+	w.Varint(int64(f.qty))
+	w.Varint(int64(f.cumQty))
+	w.Varint(f.cumValue)
 }
 
 // LoadSnapshot replaces the state of a freshly built engine (same
@@ -287,8 +306,26 @@ func (r *snapReader) account() {
 		} else {
 			ref.symbol = string(sym)
 		}
+		ref.closed = a.closed.add()
+		if r.version >= 4 {
+			*a.closed.at(ref.closed) = r.closed()
+		}
 		a.clientOrderIDs[id] = ref
 	}
+}
+
+func (r *snapReader) closed() closedOrder {
+	f := closedOrder{status: OrdStatus(r.Uvarint())}
+	if f.status == 0 {
+		return f
+	}
+	f.side, f.typ, f.tif = Side(r.Uvarint()), OrderType(r.Uvarint()), TIF(r.Uvarint())
+	f.price, f.stopPrice = Price(r.Varint()), Price(r.Varint())
+	f.qty, f.cumQty, f.cumValue = Qty(r.Varint()), Qty(r.Varint()), r.Varint()
+	if !f.status.closed() {
+		r.Fail("closed order with status %d", f.status)
+	}
+	return f
 }
 
 func (r *snapReader) risk() {

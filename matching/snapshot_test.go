@@ -119,8 +119,9 @@ func (e *Engine) checkAll() error {
 }
 
 // TestSnapshotOldVersions: snapshots written before the trading day existed
-// (version 1) or before it recorded its start (version 2) still load, with
-// the defaults those engines had, into the state that wrote them.
+// (version 1), before it recorded its start (version 2) or before closed
+// orders kept their last state (version 3) still load, with the defaults
+// those engines had, into the state that wrote them.
 func TestSnapshotOldVersions(t *testing.T) {
 	a := newTestEngine(t)
 	for i, c := range []Command{ // TS 0: the day start stays 0, as an old snapshot leaves it
@@ -131,7 +132,7 @@ func TestSnapshotOldVersions(t *testing.T) {
 		c.Seq = uint64(i + 1)
 		a.Apply(&c)
 	}
-	for _, version := range []uint64{1, 2} {
+	for _, version := range []uint64{1, 2, 3} {
 		b := newTestEngine(t)
 		if err := b.LoadSnapshot(appendOldSnapshot(a, version)); err != nil {
 			t.Fatalf("version %d: %v", version, err)
@@ -142,7 +143,7 @@ func TestSnapshotOldVersions(t *testing.T) {
 	}
 }
 
-// appendOldSnapshot writes e's state in snapshot version 1 or 2, as the
+// appendOldSnapshot writes e's state in snapshot version 1, 2 or 3, as the
 // builds of those versions did.
 func appendOldSnapshot(e *Engine, version uint64) []byte {
 	w := snapWriter{wire.Writer{}}
@@ -152,6 +153,10 @@ func appendOldSnapshot(e *Engine, version uint64) []byte {
 	w.Uvarint(e.nextTradeID)
 	if version >= 2 {
 		w.Uvarint(e.seed)
+	}
+	if version >= 3 {
+		w.Varint(e.dayStart)
+		w.Uvarint(uint64(e.marketPhase))
 	}
 	w.Uvarint(uint64(len(e.sorted)))
 	for _, s := range e.sorted {
@@ -185,8 +190,17 @@ func appendOldSnapshot(e *Engine, version uint64) []byte {
 	}
 	names := slices.Sorted(maps.Keys(e.accounts))
 	w.Uvarint(uint64(len(names)))
-	for _, name := range names {
-		w.account(name, e.accounts[name])
+	for _, name := range names { // without closed orders' last states
+		a := e.accounts[name]
+		w.String(name)
+		w.Varint(int64(a.ordersToday))
+		ids := slices.Sorted(maps.Keys(a.clientOrderIDs))
+		w.Uvarint(uint64(len(ids)))
+		for _, id := range ids {
+			w.String(id)
+			w.Uvarint(uint64(a.clientOrderIDs[id].id))
+			w.String(a.clientOrderIDs[id].symbol)
+		}
 	}
 	w.Bool(false)
 	return w.B

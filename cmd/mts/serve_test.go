@@ -175,8 +175,8 @@ func TestE2ECross(t *testing.T) {
 	}
 	// The reads go through the engine too.
 	st, err := b.Status(ctx, api.StatusParams{ClientOrderID: "b-1"})
-	if err != nil || st.Open || st.OrderID != last.OrderID {
-		t.Fatalf("status of the filled order: %+v %v", st, err)
+	if err != nil || st.Open || st.OrderID != last.OrderID || st.Status != "filled" || st.CumQty != "10" || st.LeavesQty != "0" || st.AvgPx != "71000" {
+		t.Fatalf("status of the filled order: %+v %v, want filled, 10 at 71000", st, err)
 	}
 	if _, err := a.Status(ctx, api.StatusParams{ClientOrderID: "b-1"}); err == nil {
 		t.Fatal("A1 could read B1's order status")

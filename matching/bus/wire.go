@@ -80,10 +80,12 @@ type QueryResult struct {
 // errWire is wrapped by every decoding error of this package.
 var errWire = errors.New("bus: bad message")
 
-// order view flags.
+// order view flags. flagClosed says a status byte (the closed order's
+// final status) follows the TIF byte; version 1 engines never set it.
 const (
 	flagOpen      = 1
 	flagTriggered = 2
+	flagClosed    = 4
 )
 
 // read reply flags: found, and (QueryOpenOrders only) more.
@@ -138,7 +140,13 @@ func appendOrderView(dst []byte, v *matching.OrderView) []byte {
 	if v.Triggered {
 		flags |= flagTriggered
 	}
+	if v.Status != 0 {
+		flags |= flagClosed
+	}
 	dst = append(dst, flags, byte(v.Side), byte(v.Type), byte(v.TIF))
+	if v.Status != 0 {
+		dst = append(dst, byte(v.Status))
+	}
 	for _, n := range [...]int64{int64(v.Price), int64(v.StopPrice), int64(v.Qty), int64(v.CumQty), int64(v.LeavesQty), v.CumValue} {
 		dst = binary.AppendVarint(dst, n)
 	}
@@ -360,11 +368,16 @@ func (d *reader) orders(dst []matching.OrderView) []matching.OrderView {
 	for i := 0; i < n && d.err == nil; i++ {
 		v := matching.OrderView{Account: d.str(), Symbol: d.str(), OrderID: matching.OrderID(d.uvarint()), ClientOrderID: d.str()}
 		flags := d.byte()
-		if flags&^(flagOpen|flagTriggered) != 0 {
+		if flags&^(flagOpen|flagTriggered|flagClosed) != 0 {
 			d.fail(fmt.Sprintf("unknown order flags %#x", flags))
 		}
 		v.Open, v.Triggered = flags&flagOpen != 0, flags&flagTriggered != 0
 		v.Side, v.Type, v.TIF = matching.Side(d.byte()), matching.OrderType(d.byte()), matching.TIF(d.byte())
+		if flags&flagClosed != 0 {
+			if v.Status = matching.OrdStatus(d.byte()); v.Status == 0 {
+				d.fail("closed order without a status")
+			}
+		}
 		v.Price, v.StopPrice = matching.Price(d.varint()), matching.Price(d.varint())
 		v.Qty, v.CumQty, v.LeavesQty = matching.Qty(d.varint()), matching.Qty(d.varint()), matching.Qty(d.varint())
 		v.CumValue = d.varint()

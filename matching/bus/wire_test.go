@@ -16,6 +16,9 @@ var sampleResults = []struct {
 		ClientOrderID: "c1", Open: true, Triggered: true, Side: matching.Buy, Type: matching.StopLimit, TIF: matching.Day,
 		Price: 72100, StopPrice: 72000, Qty: 5, CumQty: 2, LeavesQty: 3, CumValue: 144200}}}},
 	{QueryOrder, QueryResult{}},
+	{QueryOrder, QueryResult{Found: true, Orders: []matching.OrderView{{Account: "A", Symbol: "005930", OrderID: 8,
+		ClientOrderID: "c2", Status: matching.StatusCanceled, Side: matching.Sell, Type: matching.Limit, TIF: matching.IOC,
+		Price: 71000, Qty: 4, CumQty: 2, CumValue: 142000}}}}, // closed, with its last state
 	{QueryOpenOrders, QueryResult{Found: true, Orders: []matching.OrderView{{}, {Account: "B", OrderID: 1 << 60, CumValue: -1}}}},
 	{QueryOpenOrders, QueryResult{Found: true, More: true, Orders: []matching.OrderView{{Account: "B", Symbol: "005930", OrderID: 3}}}},
 	{QueryBalance, QueryResult{Found: true, Balance: matching.BalanceView{Account: "A", Cash: 1e9, Hold: 70_011}}},
