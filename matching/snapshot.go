@@ -245,7 +245,7 @@ func (r *snapReader) symbol() {
 	for range 2 {
 		for range r.Count() {
 			id, side, price, leaves, info := r.order()
-			if r.Err() != nil || !side.Valid() || leaves <= 0 || s.book.Get(id) != nil {
+			if r.Err() != nil || !side.Valid() || price <= 0 || leaves <= 0 || s.book.Get(id) != nil {
 				r.Fail("bad order %d in %s", id, name)
 				return
 			}
