@@ -272,7 +272,7 @@ func (f *flow) observe(evs []matching.Event) {
 func engineTops(t testing.TB, e *matching.Engine, n int) map[string]engineBook {
 	t.Helper()
 	r := wire.Reader{B: e.AppendSnapshot(nil)}
-	if v := r.Uvarint(); v != 3 {
+	if v := r.Uvarint(); v != 3 && v != 4 { // 4 changed only the accounts, not read here
 		t.Fatalf("engine snapshot version %d", v)
 	}
 	r.Uvarint() // seq
