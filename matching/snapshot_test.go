@@ -146,7 +146,7 @@ func TestSnapshotOldVersions(t *testing.T) {
 // appendOldSnapshot writes e's state in snapshot version 1, 2 or 3, as the
 // builds of those versions did.
 func appendOldSnapshot(e *Engine, version uint64) []byte {
-	w := snapWriter{wire.Writer{}}
+	w := snapWriter{Writer: wire.Writer{}, version: version}
 	w.Uvarint(version)
 	w.Uvarint(e.seq)
 	w.Uvarint(uint64(e.nextOrderID))
