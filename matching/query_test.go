@@ -14,8 +14,7 @@ import (
 func queryEngine(t *testing.T) *Engine {
 	t.Helper()
 	e := newRiskEngine(t)
-	var seq uint64
-	for _, line := range []string{
+	applyLines(t, e,
 		"open acct=A1 req=o", "deposit acct=A1 amount=10000000 req=d", "credit acct=A1 sym=000660 qty=50 req=c",
 		"open acct=A2 req=o", "credit acct=A2 sym=005930 qty=10 req=c",
 		"place acct=A1 side=buy px=70000 qty=5 cl=b1",
@@ -24,16 +23,23 @@ func queryEngine(t *testing.T) *Engine {
 		"place acct=A1 side=buy type=stop_limit stop=72000 px=72100 qty=2 cl=st",
 		"place acct=A1 side=buy px=69000 qty=1 cl=gone",
 		"cancel acct=A1 orig=gone",
-	} {
+	)
+	return e
+}
+
+// applyLines applies commands written as in the scenario files, numbered on
+// from the engine's last seq, with the seq as their timestamp.
+func applyLines(t *testing.T, e *Engine, lines ...string) {
+	t.Helper()
+	for _, line := range lines {
 		c, err := parseCommand(line)
 		if err != nil {
 			t.Fatal(err)
 		}
-		seq++
-		c.Seq, c.TS = seq, int64(seq)
+		c.Seq = e.seq + 1
+		c.TS = int64(c.Seq)
 		e.Apply(&c)
 	}
-	return e
 }
 
 var (
@@ -89,22 +95,13 @@ func TestEngineOrder(t *testing.T) {
 // duplicate's rejection does not overwrite the first order's.
 func TestEngineClosedOrderStates(t *testing.T) {
 	e := queryEngine(t)
-	seq := e.seq
-	for _, line := range []string{
+	applyLines(t, e,
 		"place acct=A2 side=sell px=71000 qty=1 tif=ioc cl=x1", // #6: nothing to trade with: expires
 		"place acct=A2 side=sell px=70000 qty=1 cl=p1",         // #7: fills 1 of b1's 3
 		"place acct=A2 side=sell px=70000 qty=4 cl=p2",         // #8: fills b1's last 2, rests 2
 		"cancel acct=A2 orig=p2",                               // partly filled, then canceled
 		"place acct=A2 side=sell px=71000 qty=1 tif=ioc cl=x1", // a duplicate: rejected
-	} {
-		c, err := parseCommand(line)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seq++
-		c.Seq, c.TS = seq, int64(seq)
-		e.Apply(&c)
-	}
+	)
 	want := map[string]OrderView{
 		"x1": {Account: "A2", Symbol: "005930", OrderID: 6, ClientOrderID: "x1", Status: StatusExpired,
 			Side: Sell, Type: Limit, TIF: IOC, Price: 71000, Qty: 1},
