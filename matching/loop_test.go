@@ -157,9 +157,13 @@ func durableBeforeVisible(t *testing.T, channel bool) {
 func TestLoopFailStop(t *testing.T) {
 	j := &memJournal{failAt: 2}
 	l := newTestLoop(t, j, nil, func(c *LoopConfig) { c.MaxBatchLen = 1 })
-	results := make(chan error, 10)
+	// Each command's answer, by command: the batch that failed and the
+	// command queued behind it are answered from different goroutines, in
+	// no promised order.
+	var results [10]chan error
 	submit := func(i int) error {
-		return l.Submit(&Request{Cmd: order("A", i), Reply: func(r *Result) { results <- r.Err }})
+		results[i] = make(chan error, 1)
+		return l.Submit(&Request{Cmd: order("A", i), Reply: func(r *Result) { results[i] <- r.Err }})
 	}
 	for i := range 3 {
 		if err := submit(i); err != nil {
@@ -167,8 +171,8 @@ func TestLoopFailStop(t *testing.T) {
 		}
 	}
 	var got []error
-	for range 3 {
-		got = append(got, <-results)
+	for i := range 3 {
+		got = append(got, <-results[i])
 	}
 	if got[0] != nil || !errors.Is(got[1], ErrOutcomeUnknown) || !errors.Is(got[2], ErrStopped) {
 		t.Errorf("results = %v, want [nil, outcome unknown, stopped]", got)
