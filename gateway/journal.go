@@ -2,15 +2,14 @@ package gateway
 
 // The back office's rendering of the journal. A journal record's payload is
 // matching's binary encoding of one command and its events (matching's
-// codec.go); JournalRecord turns the decoded pair into api.JournalRecord,
-// and JournalWriter writes records as JSON lines or CSV (rendering a decoded
-// record an event at a time, to the same bytes):
+// codec.go). JournalRecord turns the decoded pair into one api.JournalRecord;
+// JournalWriter writes the same rendering, the record's head and then one
+// event at a time (never the whole record at once), as JSON lines or CSV:
 //
 //	journal.Record{Seq, TS, Payload}
 //	    │ matching.DecodeRecord
 //	    ▼
-//	matching.Command + []matching.Event ──JournalRecord(cal)──► api.JournalRecord
-//	                                                               │ JournalWriter
+//	matching.Command + []matching.Event ──JournalWriter (head, then event by event)
 //	                                        ┌──────────────────────┴────────────────┐
 //	                                   JSONL: one record a line          CSV: one event a row
 //
@@ -334,16 +333,9 @@ func (jw *JournalWriter) WritePayload(seq uint64, ts int64, payload []byte) erro
 	return jw.write(&head, len(jw.evs), func(i int) any { return journalEvent(&jw.evs[i], trade, settle) })
 }
 
-// Write writes one rendered record. The CSV header goes out before the
-// first record (or at the first Flush).
-func (jw *JournalWriter) Write(rec *api.JournalRecord) error {
-	head := *rec
-	head.Events = nil
-	return jw.write(&head, len(rec.Events), func(i int) any { return rec.Events[i] })
-}
-
 // write writes the record head (its Events unused) with the n events that
-// event renders.
+// event renders. The CSV header goes out before the first record (or at the
+// first Flush).
 func (jw *JournalWriter) write(head *api.JournalRecord, n int, event func(i int) any) error {
 	if err := jw.begin(); err != nil {
 		return err
